@@ -1,0 +1,4 @@
+"""MicroNet for OpenMMLab."""
+from .version import __version__
+
+__all__ = ["__version__"]
