@@ -1,0 +1,1 @@
+from .backbones import MicroNet  # noqa: F401
