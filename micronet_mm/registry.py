@@ -9,12 +9,16 @@ the registry" message.
 import importlib
 from typing import Dict, List
 
-# package registry module -> [(our module path, class name)]
+# package registry module -> [(our module, class name[, registry name])];
+# the registry defaults to MODELS
 _REGISTRATIONS: Dict[str, List[tuple]] = {
     'mmpretrain.registry': [
         ('micronet_mm.models.backbones', 'MicroNet'),
         ('micronet_mm.models.heads.cls_head', 'MicroNetClsHead'),
         ('micronet_mm.models.classifiers', 'MutualLearningClassifier'),
+    ],
+    'mmengine.registry': [
+        ('micronet_mm.engine', 'CPUAmpOptimWrapper', 'OPTIM_WRAPPERS'),
     ],
     'mmseg.registry': [
         ('micronet_mm.models.backbones', 'MicroNet'),
@@ -22,7 +26,6 @@ _REGISTRATIONS: Dict[str, List[tuple]] = {
     ],
     'mmpose.registry': [
         ('micronet_mm.models.backbones', 'MicroNet'),
-        ('micronet_mm.models.heads.keypoint_head', 'MicroKeypointHead'),
     ],
 }
 
@@ -52,12 +55,14 @@ def register_all_modules() -> Dict[str, List[str]]:
         if registry is None:
             continue
         names = []
-        for module_path, class_name in entries:
+        for module_path, class_name, *rest in entries:
+            registry_name = rest[0] if rest else 'MODELS'
             module = _import_optional(module_path)
             if module is None:
                 continue
             cls = getattr(module, class_name)
-            registry.MODELS.register_module(module=cls, force=True)
+            getattr(registry, registry_name).register_module(
+                module=cls, force=True)
             names.append(class_name)
         _registered[registry_module] = names
     return dict(_registered)

@@ -15,10 +15,10 @@ single row builder driven by the configuration tables below.
 
 The ``state_dict`` keys and shapes equal the official model's exactly::
 
-    features.0.stem.0.conv.{0,1,2,3}.*          stem (3x1 conv, BN, 1x3 conv, BN)
-    features.{i}.layers.{j}.conv.{k}.*          convs / BNs of row i
-    features.{i}.layers.{j}.fc.{0,2}.*          Dynamic Shift-Max hyper-function
-    classifier.{0,2}.linear.{0,1}.*             Linear + BatchNorm1d
+    features.0.stem.0.conv.{0,1,2,3}.*   stem: 3x1 conv, BN, 1x3 conv, BN
+    features.{i}.layers.{j}.conv.{k}.*   convs / BNs of row i
+    features.{i}.layers.{j}.fc.{0,2}.*   Dynamic Shift-Max hyper-function
+    classifier.{0,2}.linear.{0,1}.*      Linear + BatchNorm1d
 
 The shift indices of Dynamic Shift-Max are non-persistent buffers, so they
 are not part of the ``state_dict`` (the official code does not store them
@@ -106,8 +106,8 @@ OFFICIAL_CONFIGS = {
 # yapf: enable
 
 #: Budget (README MAdds) -> reference name, and back.
-BUDGET_TO_NAME = {cfg['budget']: name for name, cfg in OFFICIAL_CONFIGS.items()}
-NAME_TO_BUDGET = {name: cfg['budget'] for name, cfg in OFFICIAL_CONFIGS.items()}
+BUDGET_TO_NAME = {c['budget']: name for name, c in OFFICIAL_CONFIGS.items()}
+NAME_TO_BUDGET = {name: c['budget'] for name, c in OFFICIAL_CONFIGS.items()}
 #: Reference name -> official ``NET_CONFIG`` string.
 NAME_TO_NET_CONFIG = {
     name: cfg['net_config']
@@ -597,9 +597,9 @@ def random_official_state_dict(name, seed=0, num_classes=1000):
                 fan_in = m.in_features
                 role = dsm_fcs.get(id(m))
                 if role == 'squeeze':
-                    w_std, b_std = 2.0 / math.sqrt(fan_in), 0.5
+                    w_std, b_std = 1.0 / math.sqrt(fan_in), 0.5
                 elif role == 'expand':
-                    w_std, b_std = 1.5 / math.sqrt(fan_in), 0.75
+                    w_std, b_std = 1.0 / math.sqrt(fan_in), 0.75
                 else:
                     w_std, b_std = 1.0 / math.sqrt(fan_in), 0.1
                 m.weight.copy_(_randn(m.weight.shape, gen, w_std))

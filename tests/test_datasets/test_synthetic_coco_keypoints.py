@@ -1,5 +1,6 @@
 """Tests for the synthetic COCO person-keypoint generator."""
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -291,7 +292,14 @@ def _cli(*args):
                           cwd=str(REPO))
 
 
-def test_cli_refuses_to_overwrite(tmp_path):
+def _cli_main():
+    spec = importlib.util.spec_from_file_location('kpt_cli', CLI)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def test_cli_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / 'cli'
     size = TINY['image_size']
     common = [
@@ -310,18 +318,19 @@ def test_cli_refuses_to_overwrite(tmp_path):
     assert 'refusing to overwrite' in again.stderr and '--force' in again.stderr
     assert _digest(out) == before
 
-    same = _cli(out, *common, '--exist-ok')
-    assert same.returncode == 0, same.stderr
-    different = _cli(out, *common[:-1], 9, '--exist-ok')
-    assert different.returncode == 1 and '--force' in different.stderr
+    # the remaining cases run in-process to save interpreter start-ups
+    main = _cli_main()
+    common = [str(v) for v in common]
+    assert main([str(out), *common, '--exist-ok']) == 0
+    assert main([str(out), *common[:-1], '9', '--exist-ok']) == 1
+    assert '--force' in capsys.readouterr().err
     assert _digest(out) == before
 
-    forced = _cli(out, *common[:-1], 9, '--force')
-    assert forced.returncode == 0, forced.stderr
+    assert main([str(out), *common[:-1], '9', '--force']) == 0
     assert read_completion_marker(out)['params']['seed'] == 9
 
-    bad = _cli(tmp_path / 'bad', '--size', 32, 32)
-    assert bad.returncode == 2 and 'image_size' in bad.stderr
+    assert main([str(tmp_path / 'bad'), '--size', '32', '32']) == 2
+    assert 'image_size' in capsys.readouterr().err
     assert not (tmp_path / 'bad').exists()
 
 

@@ -382,6 +382,30 @@ class MicroNet(BaseModule):
             for param in layer.parameters():
                 param.requires_grad = False
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Refuse weights of another arch with a message naming the arch
+        (and a config) they belong to, instead of loading what fits."""
+        own = {k: v.shape for k, v in self.state_dict().items()}
+        theirs = {k[len(prefix):]: v for k, v in state_dict.items()
+                  if k.startswith(prefix) and torch.is_tensor(v)}
+        if any(k.startswith(('features.', 'module.features.'))
+               for k in theirs):
+            raise ValueError(
+                'these are official MicroNet weights (keys "features.*"); '
+                'convert them first: python tools/model_converters/'
+                'official2mm.py SRC DST')
+        if any(k in own and v.shape != own[k] for k, v in theirs.items()):
+            from ...utils.official_weights import CLS_CONFIGS, identify_arch
+            arch = identify_arch(theirs)
+            found = (f"arch {arch!r} (e.g. {CLS_CONFIGS.get(arch)}, or the "
+                     f"seg/pose configs of {arch})") if arch else \
+                'an unknown or partial arch'
+            raise ValueError(
+                f'checkpoint weights under {prefix or "the root"!r} are '
+                f'MicroNet {found}, but this model is arch '
+                f'{self.arch_name!r}')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def train(self, mode: bool = True):
         super().train(mode)
         self._freeze_stages()

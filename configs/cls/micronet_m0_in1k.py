@@ -1,0 +1,10 @@
+# Paper M0 = official "M1" (6M MAdds, 51.4 top-1 published).
+_base_ = [
+    '../_base_/models/micronet_cls.py',
+    '../_base_/datasets/imagenet_bs128_bilinear.py',
+    '../_base_/schedules/imagenet_sgd_cosine_600e.py',
+    '../_base_/default_runtime_cls.py',
+]
+model = dict(
+    backbone=dict(arch='m0'),
+    head=dict(in_channels=576, mid_channels=960, dropout_ratio=0.05))

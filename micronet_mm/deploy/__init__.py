@@ -1,0 +1,16 @@
+"""Inference form and export of MicroNet models.
+
+:func:`fuse` is the one entry point used by every export and benchmark: it
+returns an inference-only copy of a model with norms folded, factorised
+depthwise pairs merged, channel permutations folded into weights and
+Shift-Max computed in few passes (see ``docs/en/deployment.md``).
+"""
+from .compiler import FusePolicy
+from .fuse import check_equivalence, fuse
+from .modules import (DeployConv2d, DeployGather, DeploySequential,
+                      DeployShiftMax)
+
+__all__ = [
+    'fuse', 'check_equivalence', 'FusePolicy', 'DeployConv2d',
+    'DeployGather', 'DeploySequential', 'DeployShiftMax'
+]

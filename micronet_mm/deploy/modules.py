@@ -1,0 +1,298 @@
+"""Inference-only modules produced by :func:`micronet_mm.deploy.fuse`.
+
+They hold folded weights (norms, channel permutations and factorised
+kernels merged in) and have no training behaviour: there are no norm layers
+and no parameters meant to be trained, and ``train()`` does not change what
+they compute.
+"""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _exporting() -> bool:
+    """True while tracing / exporting, when shape-dependent Python caches
+    must not be baked into the graph."""
+    return torch.jit.is_tracing() or torch.jit.is_scripting() or \
+        torch.onnx.is_in_onnx_export()
+
+
+class DeployConv2d(nn.Module):
+    """Convolution with everything around it folded in, plus an optional
+    border correction and activation.
+
+    A merged ``k x 1`` + ``1 x k`` pair computes ``conv(x) + bias + E``
+    where ``E[o, w]`` is the inner (vertical) conv's bias pushed through the
+    horizontal kernel: ``sum_b edge[o, b] * valid(w, b)``. Away from the
+    left/right borders every tap is valid and ``E`` is a constant folded into
+    ``bias``; in the first and last few output columns some taps fall on the
+    zero padding of the intermediate map, and ``delta[o, w] = -sum over the
+    padded taps`` must be added there. In eager mode only those columns are
+    touched; while exporting, the correction is computed in the graph from a
+    row of ones so that it follows a dynamic input width (onnxruntime folds
+    it to a constant when the shape is static).
+
+    Args:
+        conv (nn.Module): The convolution, bias included: an
+            ``nn.Conv2d`` or a :class:`ConcatConv2d`.
+        edge (Tensor, optional): ``(C_out, 1, 1, k)`` horizontal kernel times
+            the inner bias. None means no correction.
+        act (nn.Module, optional): Activation applied last.
+
+    Shape:
+        Input (N, C_in, H, W), output (N, C_out, H', W').
+    """
+
+    def __init__(self,
+                 conv: nn.Module,
+                 edge: Optional[torch.Tensor] = None,
+                 act: Optional[nn.Module] = None):
+        super().__init__()
+        self.conv = conv
+        self.act = act
+        # horizontal geometry of the conv, for the border correction
+        self.edge_geometry = (int(conv.stride[1]), int(conv.padding[1]),
+                              int(conv.dilation[1]))
+        if edge is not None:
+            self.register_buffer('edge', edge.clone(), persistent=False)
+            # the interior value of E lives in the conv bias
+            self.register_buffer(
+                'edge_sum', edge.sum((1, 2, 3)).view(1, -1, 1, 1),
+                persistent=False)
+        else:
+            self.edge = None
+        self._delta_cache: Dict[tuple, Tuple[int, torch.Tensor, int,
+                                             torch.Tensor]] = {}
+
+    def _edge_row(self, ones: torch.Tensor) -> torch.Tensor:
+        """``delta`` for every output column, (1, C_out, 1, W_out)."""
+        stride, padding, dilation = self.edge_geometry
+        full = F.conv2d(
+            ones,
+            self.edge.to(ones.dtype),
+            stride=(1, stride),
+            padding=(0, padding),
+            dilation=(1, dilation))
+        return full - self.edge_sum.to(ones.dtype)
+
+    def _edge_slices(self, width: int, ref: torch.Tensor):
+        key = (width, ref.dtype, ref.device)
+        cached = self._delta_cache.get(key)
+        if cached is None:
+            with torch.no_grad():
+                ones = torch.ones(1, 1, 1, width, dtype=ref.dtype,
+                                  device=ref.device)
+                delta = self._edge_row(ones)[0, :, 0]  # (C_out, W_out)
+            nonzero = (delta != 0).any(0).nonzero().flatten().tolist()
+            w_out = delta.shape[1]
+            left = [i for i in nonzero if i < (w_out + 1) // 2]
+            right = [i for i in nonzero if i >= (w_out + 1) // 2]
+            n_left = max(left) + 1 if left else 0
+            start_right = min(right) if right else w_out
+            cached = (n_left, delta[:, None, :n_left].contiguous(),
+                      start_right, delta[:, None, start_right:].contiguous())
+            self._delta_cache[key] = cached
+        return cached
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv(x)
+        if self.edge is not None:
+            if _exporting():
+                ones = torch.ones_like(x[:1, :1, :1, :])
+                out = out + self._edge_row(ones)
+            else:
+                n_left, left, start, right = self._edge_slices(
+                    x.shape[-1], out)
+                if n_left:
+                    out[..., :n_left] += left
+                if start < out.shape[-1]:
+                    out[..., start:] += right
+        if self.act is not None:
+            out = self.act(out)
+        return out
+
+    def _apply(self, fn, *args, **kwargs):
+        self._delta_cache = {}
+        return super()._apply(fn, *args, **kwargs)
+
+
+class ConcatConv2d(nn.Module):
+    """Several convs on the same input, outputs concatenated on channels.
+
+    A depthwise conv with channel multiplier ``m`` (each input channel feeds
+    ``m`` outputs) runs in onnxruntime as a generic grouped conv, one small
+    im2col + GEMM per channel; ``m`` plain depthwise convs (multiplier 1)
+    use its fast depthwise kernels instead. The concatenation is
+    ``t``-major, which the caller records as a channel order.
+
+    Args:
+        convs (list[nn.Conv2d]): Convs with equal geometry.
+    """
+
+    def __init__(self, convs: List[nn.Conv2d]):
+        super().__init__()
+        self.convs = nn.ModuleList(convs)
+        first = convs[0]
+        self.stride, self.padding, self.dilation = (first.stride,
+                                                    first.padding,
+                                                    first.dilation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([conv(x) for conv in self.convs], 1)
+
+
+class DeployGather(nn.Module):
+    """``x[:, index]`` (only emitted where a permutation cannot be folded).
+
+    Args:
+        index (Tensor): Long tensor of shape (C,).
+    """
+
+    def __init__(self, index: torch.Tensor):
+        super().__init__()
+        self.register_buffer('index', index.clone(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.index_select(1, self.index)
+
+
+class DeployShiftMax(nn.Module):
+    """Dynamic / Static Shift-Max in inference form.
+
+    Differences from the training form (same function):
+
+    * the input may be stored in any channel order: the shift indices, the
+      hyper-function's first layer columns and last layer rows are permuted
+      accordingly, so no data moves to undo a channel permutation;
+    * the ``(h_sigmoid(z) - 0.5) * 2 * range`` rescale is folded into the
+      last linear layer, leaving ``clamp(z, -range, range) + offset``;
+    * the ``J - 1`` shifted copies are gathered once each and combined with
+      fused multiply-adds (no per-coefficient slicing);
+    * a static Shift-Max keeps its coefficients as a constant.
+
+    Args:
+        num_fusions (int): ``K``.
+        shift_indices (list[Tensor]): Physical gather index of each shift
+            ``j = 1 .. J-1``.
+        coefficients (Tensor, optional): Static coefficients (K*J*C,).
+        fc1_weight, fc1_bias, fc2_weight, fc2_bias (Tensor, optional): The
+            hyper-function of a dynamic Shift-Max (fc2 already rescaled).
+        coef_range (float): Clamp bound of the rescaled dynamic part.
+        offset (Tensor, optional): (K*J*C,) offsets of the dynamic variant.
+        spatial (nn.Module, optional): Spatial attention (physical order).
+
+    Shape:
+        Input (N, C, H, W), output (N, C, H, W).
+    """
+
+    def __init__(self,
+                 num_fusions: int,
+                 shift_indices: List[torch.Tensor],
+                 coefficients: Optional[torch.Tensor] = None,
+                 fc1_weight: Optional[torch.Tensor] = None,
+                 fc1_bias: Optional[torch.Tensor] = None,
+                 fc2_weight: Optional[torch.Tensor] = None,
+                 fc2_bias: Optional[torch.Tensor] = None,
+                 coef_range: float = 2.0,
+                 offset: Optional[torch.Tensor] = None,
+                 spatial: Optional[nn.Module] = None):
+        super().__init__()
+        self.num_fusions = num_fusions
+        self.num_shifts = len(shift_indices) + 1
+        self.channels = None
+        for j, index in enumerate(shift_indices, 1):
+            self.register_buffer(f'shift_index{j}', index.clone(),
+                                 persistent=False)
+            self.channels = index.numel()
+        self.dynamic = coefficients is None
+        if self.dynamic:
+            self.fc1 = nn.Linear(fc1_weight.shape[1], fc1_weight.shape[0])
+            self.fc2 = nn.Linear(fc2_weight.shape[1], fc2_weight.shape[0])
+            with torch.no_grad():
+                self.fc1.weight.copy_(fc1_weight)
+                self.fc1.bias.copy_(fc1_bias)
+                self.fc2.weight.copy_(fc2_weight)
+                self.fc2.bias.copy_(fc2_bias)
+            self.coef_range = float(coef_range)
+            self.register_buffer('offset', offset.clone(), persistent=False)
+            self.channels = fc1_weight.shape[1]
+        else:
+            self.register_buffer('static_coefficients', coefficients.clone(),
+                                 persistent=False)
+            self.channels = coefficients.numel() // (
+                num_fusions * self.num_shifts)
+        self.spatial = spatial
+
+    def coefficients(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, K*J*C) coefficients, or (1, K*J*C) for the static variant."""
+        if not self.dynamic:
+            return self.static_coefficients.view(1, -1)
+        z = self.fc2(F.relu(self.fc1(x.mean((2, 3)))))
+        return torch.clamp(z, -self.coef_range, self.coef_range) + \
+            self.offset
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k, j = self.num_fusions, self.num_shifts
+        c = self.channels
+        z = self.coefficients(x)
+        shifted = [x] + [
+            x.index_select(1, getattr(self, f'shift_index{s}'))
+            for s in range(1, j)
+        ]
+        if _exporting() or torch.is_grad_enabled():
+            # one Split, no per-coefficient Gather/Squeeze in the graph
+            coefs = torch.split(z.reshape(-1, k * j * c, 1, 1), c, dim=1)
+            out = None
+            for kk in range(k):
+                fused = shifted[0] * coefs[kk * j]
+                for s in range(1, j):
+                    fused = fused + shifted[s] * coefs[kk * j + s]
+                out = fused if out is None else torch.maximum(out, fused)
+        else:
+            # in-place fused multiply-adds: one kernel per term
+            coefs = z.view(-1, k * j, c, 1, 1).unbind(1)
+            out = None
+            for kk in range(k):
+                fused = shifted[0] * coefs[kk * j]
+                for s in range(1, j):
+                    fused.addcmul_(shifted[s], coefs[kk * j + s])
+                if out is None:
+                    out = fused
+                else:
+                    torch.maximum(out, fused, out=out)
+        if self.spatial is not None:
+            out = out * self.spatial(x)
+        return out
+
+    def extra_repr(self) -> str:
+        return (f'channels={self.channels}, K={self.num_fusions}, '
+                f'J={self.num_shifts}, dynamic={self.dynamic}')
+
+
+class DeploySequential(nn.Sequential):
+    """Modules applied in order, plus the input when ``residual``.
+
+    Args:
+        modules (list[nn.Module]): The layers.
+        residual (bool): Add the input to the output. Defaults to False.
+    """
+
+    def __init__(self, modules: List[nn.Module], residual: bool = False):
+        super().__init__(*modules)
+        self.residual = residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x
+        for module in self:
+            out = module(out)
+        if self.residual:
+            if _exporting() or torch.is_grad_enabled():
+                out = out + x
+            else:
+                out += x
+        return out
+
+    def extra_repr(self) -> str:
+        return f'residual={self.residual}'

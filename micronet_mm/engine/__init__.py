@@ -1,0 +1,8 @@
+from .config_setup import (enable_amp, prepare_test_config,
+                           prepare_train_config, replace_sync_bn)
+from .optim_wrapper import CPUAmpOptimWrapper
+
+__all__ = [
+    'prepare_train_config', 'prepare_test_config', 'enable_amp',
+    'replace_sync_bn', 'CPUAmpOptimWrapper'
+]

@@ -1,0 +1,143 @@
+"""Turn a config plus command-line options into what the Runner needs.
+
+Shared by ``tools/train.py`` and ``tools/test.py`` so that both behave the
+same for every task: work dir, resume, mixed precision, distributed backend
+and SyncBN handling.
+"""
+import os.path as osp
+from typing import Optional, Sequence
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+from ..apis import load_config
+
+
+def _has_cuda() -> bool:
+    return torch.cuda.is_available()
+
+
+def replace_sync_bn(cfg_node):
+    """Replace ``SyncBN`` norm configs by ``BN`` in place; returns the count.
+
+    torch's SyncBatchNorm needs CUDA tensors, so a CPU run (gloo backend)
+    must train with plain BN even when distributed; MMEngine only reverts
+    SyncBN for non-distributed runs.
+    """
+    count = 0
+    if isinstance(cfg_node, dict):
+        if cfg_node.get('type') in ('SyncBN', 'MMSyncBN'):
+            cfg_node['type'] = 'BN'
+            count += 1
+        for value in cfg_node.values():
+            count += replace_sync_bn(value)
+    elif isinstance(cfg_node, (list, tuple)):
+        for value in cfg_node:
+            count += replace_sync_bn(value)
+    return count
+
+
+def _default_work_dir(config_path: str) -> str:
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def _setup_device(cfg: Config, launcher: str):
+    cfg.launcher = launcher
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'nccl' if _has_cuda() else 'gloo'
+    if not _has_cuda():
+        n = replace_sync_bn(cfg.model)
+        if n:
+            print_log(f'no CUDA device: {n} SyncBN layer config(s) use BN',
+                      logger='current')
+        cfg.pop('sync_bn', None)
+
+
+def enable_amp(cfg: Config):
+    """Mixed precision through MMEngine's AmpOptimWrapper: float16 on GPU,
+    bfloat16 autocast on CPU."""
+    optim_wrapper = cfg.optim_wrapper
+    if optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+        return
+    optim_wrapper['type'] = 'AmpOptimWrapper'
+    if _has_cuda():
+        optim_wrapper.setdefault('loss_scale', 'dynamic')
+        optim_wrapper.setdefault('dtype', 'float16')
+    else:
+        optim_wrapper['type'] = 'CPUAmpOptimWrapper'
+        optim_wrapper.setdefault('dtype', 'bfloat16')
+
+
+def prepare_train_config(config: str,
+                         work_dir: Optional[str] = None,
+                         resume: Optional[str] = None,
+                         amp: bool = False,
+                         cfg_options: Sequence[str] = (),
+                         launcher: str = 'none') -> Config:
+    """Config ready for ``Runner.from_cfg(cfg).train()``.
+
+    Args:
+        config (str): Config path.
+        work_dir (str, optional): Overrides the config's work dir (default
+            ``./work_dirs/<config name>``).
+        resume (str, optional): ``'auto'`` resumes from the work dir's
+            latest checkpoint, a path resumes from that file.
+        amp (bool): Mixed precision training.
+        cfg_options (Sequence[str]): ``KEY=VALUE`` overrides.
+        launcher (str): ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+    """
+    cfg = load_config(config, cfg_options)
+    cfg.work_dir = work_dir or cfg.get('work_dir') or \
+        _default_work_dir(config)
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume: checkpoint {resume!r} does '
+                                    'not exist')
+        cfg.resume = True
+        cfg.load_from = resume
+    if amp:
+        enable_amp(cfg)
+    _setup_device(cfg, launcher)
+    return cfg
+
+
+def prepare_test_config(config: str,
+                        checkpoint: str,
+                        work_dir: Optional[str] = None,
+                        out: Optional[str] = None,
+                        show_dir: Optional[str] = None,
+                        cfg_options: Sequence[str] = (),
+                        launcher: str = 'none') -> Config:
+    """Config ready for ``Runner.from_cfg(cfg).test()``."""
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+    cfg = load_config(config, cfg_options)
+    cfg.work_dir = work_dir or cfg.get('work_dir') or \
+        _default_work_dir(config)
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    if out is not None:
+        if osp.exists(out):
+            raise FileExistsError(f'--out {out!r} exists; refusing to '
+                                  'overwrite it')
+        dump = dict(type='DumpResults', out_file_path=out)
+        evaluator = cfg.test_evaluator
+        cfg.test_evaluator = (list(evaluator) if isinstance(
+            evaluator, (list, tuple)) else [evaluator]) + [dump]
+        if cfg.default_scope == 'mmpretrain':
+            cfg.test_evaluator[-1]['type'] = 'mmpretrain.DumpResults'
+    if show_dir is not None:
+        vis = cfg.default_hooks.visualization
+        if cfg.default_scope == 'mmseg':
+            vis['draw'] = True
+            cfg.visualizer['save_dir'] = show_dir
+        else:
+            vis['enable'] = True
+            vis['out_dir'] = show_dir
+    _setup_device(cfg, launcher)
+    return cfg

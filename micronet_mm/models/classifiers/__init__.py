@@ -1,0 +1,3 @@
+from .mutual_learning import MutualLearningClassifier
+
+__all__ = ["MutualLearningClassifier"]
