@@ -157,6 +157,18 @@ def train_ids_to_label_ids(train_ids: np.ndarray) -> np.ndarray:
     return lut[train_ids.astype(np.uint8)]
 
 
+def _unit_circle(n: int) -> np.ndarray:
+    """(n, 2) points on the unit circle (cached: drawn thousands of times)."""
+    pts = _CIRCLES.get(n)
+    if pts is None:
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        pts = _CIRCLES[n] = np.stack([np.cos(t), np.sin(t)], 1)
+    return pts
+
+
+_CIRCLES: Dict[int, np.ndarray] = {}
+
+
 def _noise_field(rng: np.random.Generator, shape: Tuple[int, int],
                  cell: float) -> np.ndarray:
     """Smooth value noise in [0, 1] with features about ``cell`` px wide."""
@@ -190,6 +202,9 @@ class _Scene:
         # (H, W, 3) float RGB canvas and (H, W) train-id canvas.
         self.img = np.zeros((height, width, 3), np.float32)
         self.lab = np.full((height, width), IGNORE_INDEX, np.uint8)
+        # Pixels already taken by a facade plane; planes are drawn near to
+        # far, so hidden parts of farther planes are never textured.
+        self.covered = np.zeros((height, width), bool)
         self.xs = np.arange(width, dtype=np.float32) + 0.5
         self.ys = np.arange(height, dtype=np.float32) + 0.5
         self.fine = rng.random((height, width), dtype=np.float32)
@@ -207,13 +222,14 @@ class _Scene:
         every colour in ``avoid`` is taken (else the farthest one), so that
         neighbouring regions usually differ.
         """
-        protos = np.asarray(_ALL if cls is None else _CLASS_PROTOS[cls])
+        protos = _ALL if cls is None else _CLASS_PROTOS[cls]
         rng = self.rng
-        base = _PROTOS[protos[rng.integers(len(protos), size=8)]]
-        cand = base * rng.uniform(0.72, 1.22, (8, 1)) + rng.normal(
-            0, 14, (8, 3))
+        n = 8 if len(avoid) else 1
+        base = _PROTOS[np.asarray(protos)[rng.integers(len(protos), size=n)]]
+        cand = base * rng.uniform(0.72, 1.22, (n, 1)) + rng.normal(
+            0, 14, (n, 3))
         cand = np.clip(cand, 8, 247).astype(np.float32)
-        if not len(avoid):
+        if n == 1:
             return cand[0]
         dist = np.min(np.linalg.norm(
             cand[:, None] - np.asarray(avoid, np.float32)[None], axis=2),
@@ -244,9 +260,10 @@ class _Scene:
         The polygon is painted into the image and, unless ``cls`` is None,
         into the label map, so image and labels always agree.
         """
-        p = np.clip(np.round(np.asarray(pts, np.float64) * 8), -1e7, 1e7)
-        p = [p.astype(np.int32)]
-        cv2.fillPoly(self.img, p, tuple(float(v) for v in colour),
+        # 3 fractional bits (shift=3) keep small, far objects accurate.
+        p = np.asarray(pts, np.float64) * 8.0
+        p = [np.minimum(np.maximum(p, -1e7), 1e7).round().astype(np.int32)]
+        cv2.fillPoly(self.img, p, np.asarray(colour, np.float64).tolist(),
                      cv2.LINE_8, 3)
         if cls is not None:
             cv2.fillPoly(self.lab, p, int(cls), cv2.LINE_8, 3)
@@ -263,9 +280,7 @@ class _Scene:
 
     def side_disc(self, x, zc, yc, r, colour, cls, n=18):
         """Fill a circle (e.g. a wheel) lying in the plane ``X = x``."""
-        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-        self.side_poly(x, np.stack([zc + r * np.cos(t), yc + r * np.sin(t)],
-                                   1), colour, cls)
+        self.side_poly(x, _unit_circle(n) * r + (zc, yc), colour, cls)
 
     def front_poly(self, z: float, xy, colour, cls):
         """Fill a polygon lying in the camera-facing plane ``Z = z``."""
@@ -278,10 +293,8 @@ class _Scene:
                         cls)
 
     def front_ellipse(self, z, xc, yc, rx, ry, colour, cls, n=18):
-        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-        self.front_poly(
-            z, np.stack([xc + rx * np.cos(t), yc + ry * np.sin(t)], 1),
-            colour, cls)
+        self.front_poly(z, _unit_circle(n) * (rx, ry) + (xc, yc), colour,
+                        cls)
 
     def front_bar(self, z, x0, y0, x1, y1, width, colour, cls):
         """Fill a thick segment (a bar of ``width`` metres) in ``Z = z``."""
@@ -332,18 +345,31 @@ def _plan_street(sc: _Scene) -> dict:
     return st
 
 
-def _plan_segments(sc: _Scene, kinds, probs, z_max=320.0, z_start=0.0,
-                   lengths=None, heights=None) -> List[dict]:
-    """Partition the street side into segments of facade kinds along Z."""
+def _plan_segments(sc: _Scene, kinds, probs, z_max, lengths,
+                   heights) -> List[dict]:
+    """Partition a street side into facade segments along Z.
+
+    Args:
+        kinds (list[str]): Segment kinds, ``'gap'`` meaning nothing.
+        probs (list[float]): Probability of each kind.
+        z_max (float): Depth where the segments end.
+        lengths (dict): ``kind -> (min, max)`` length along Z in metres.
+        heights (dict): ``kind -> (min, max)`` height in metres.
+
+    Returns:
+        list[dict]: Segments with ``kind``, ``z0``, ``z1``, ``height`` and
+        texture ``params``; gaps are left out.
+    """
     rng = sc.rng
-    segs, z = [], z_start
+    segs, z = [], 0.0
     while z < z_max:
         kind = kinds[rng.choice(len(kinds), p=probs)]
         lo, hi = lengths[kind]
-        length = rng.uniform(lo, hi) * (1 + z / 80.0)
+        # Far segments cover few columns: make them longer (and fewer).
+        length = rng.uniform(lo, hi) * (1 + z / 50.0)
         if kind != 'gap':
             hlo, hhi = heights[kind]
-            segs.append(dict(kind=kind, z0=z, z1=z + length,
+            segs.append(dict(kind=kind, z0=z, z1=min(z + length, z_max),
                              height=rng.uniform(hlo, hhi),
                              params=_segment_params(sc, kind)))
         z += length
@@ -579,7 +605,7 @@ def _render_plane(sc: _Scene, side: int, dist: float, segs: List[dict]):
         if r1 <= r0:
             continue
         ys = sc.ys[r0:r1, None]
-        mask = (ys >= y_top) & (ys < y_bot)
+        mask = (ys >= y_top) & (ys < y_bot) & ~sc.covered[r0:r1, c0:c1]
         rows, cc = np.nonzero(mask)
         v = sc.cam_h - (ys[rows, 0] - sc.y_hor) * zc[cc] / sc.f
         rows += r0
@@ -588,12 +614,12 @@ def _render_plane(sc: _Scene, side: int, dist: float, segs: List[dict]):
                                sc.mid[rows, cc])
         sc.img[rows, cc] = tex
         sc.lab[rows, cc] = seg['params']['cls']
+        sc.covered[rows, cc] = True
 
 
-def _render_end_building(sc: _Scene, st: dict):
-    """A building closing the street far away, facing the camera."""
+def _render_end_building(sc: _Scene, st: dict, z: float):
+    """A building at depth ``z`` closing the street, facing the camera."""
     rng = sc.rng
-    z = rng.uniform(70, 160)
     xl, xr = -st['facade_l'] - 10, st['facade_r'] + 10
     height = rng.uniform(8, 30)
     seg = dict(kind='building', height=height,
@@ -607,7 +633,7 @@ def _render_end_building(sc: _Scene, st: dict):
     u = (sc.xs[None, c0:c1] - sc.x_vp) * z / sc.f - xl
     v = sc.cam_h - (sc.ys[r0:r1, None] - sc.y_hor) * z / sc.f
     u, v = np.broadcast_arrays(u, v)
-    mask = (v >= 0) & (v <= height)
+    mask = (v >= 0) & (v <= height) & ~sc.covered[r0:r1, c0:c1]
     fine = sc.fine[r0:r1, c0:c1][mask]
     mid = sc.mid[r0:r1, c0:c1][mask]
     sc.img[r0:r1, c0:c1][mask] = _segment_texture(seg, u[mask], v[mask],
@@ -1204,15 +1230,18 @@ def render_scene(rng,
     _render_sky(sc)
     _render_ground(sc, st)
     layers = []
+    # Facades stop where a building closes the street, if one does.
+    z_end = sc.rng.uniform(70, 160) if sc.rng.random() < 0.6 else None
+    z_max = 250.0 if z_end is None else z_end
     for side, key in ((-1, 'l'), (1, 'r')):
         facade = st['facade_' + key]
         back = _plan_segments(
-            sc, ['building', 'vegetation', 'gap'], [0.6, 0.3, 0.1],
+            sc, ['building', 'vegetation', 'gap'], [0.6, 0.3, 0.1], z_max,
             lengths=dict(building=(10, 30), vegetation=(6, 20), gap=(5, 15)),
             heights=dict(building=(8, 30), vegetation=(5, 12)))
         front = _plan_segments(
             sc, ['building', 'wall', 'fence', 'vegetation', 'gap'],
-            [0.48, 0.14, 0.12, 0.13, 0.13],
+            [0.48, 0.14, 0.12, 0.13, 0.13], z_max,
             lengths=dict(building=(10, 30), wall=(6, 18), fence=(6, 18),
                          vegetation=(5, 15), gap=(4, 12)),
             heights=dict(building=(6, 25), wall=(1.2, 2.8),
@@ -1222,17 +1251,17 @@ def render_scene(rng,
         if st['terr_' + key] > 0 and sc.rng.random() < 0.7:
             kerb = _plan_segments(
                 sc, ['wall', 'fence', 'vegetation', 'gap'],
-                [0.3, 0.35, 0.15, 0.2],
+                [0.3, 0.35, 0.15, 0.2], z_max,
                 lengths=dict(wall=(5, 15), fence=(5, 15), vegetation=(4, 10),
                              gap=(3, 10)),
                 heights=dict(wall=(0.7, 1.6), fence=(0.9, 1.8),
                              vegetation=(0.8, 1.5)))
             layers.append((side, st['walk_out_' + key], kerb))
-    # Far to near so nearer planes occlude farther ones.
-    for side, dist, segs in sorted(layers, key=lambda t: -t[1]):
+    # Near to far: each plane only fills pixels no nearer plane took.
+    for side, dist, segs in sorted(layers, key=lambda t: t[1]):
         _render_plane(sc, side, dist, segs)
-    if sc.rng.random() < 0.6:
-        _render_end_building(sc, st)
+    if z_end is not None:
+        _render_end_building(sc, st, z_end)
     for _, (fn, *args) in sorted(objs, key=lambda o: -o[0]):
         fn(sc, *args)
     if sc.rng.random() < 0.7:

@@ -7,8 +7,12 @@ Shift-Max computed in few passes (see ``docs/en/deployment.md``).
 """
 from .compiler import FusePolicy
 from .fuse import check_equivalence, fuse
-from .modules import (DeployConv2d, DeployGather, DeploySequential,
-                      DeployShiftMax)
+from .modules import (
+                      DeployConv2d,
+                      DeployGather,
+                      DeploySequential,
+                      DeployShiftMax,
+)
 
 __all__ = [
     'fuse', 'check_equivalence', 'FusePolicy', 'DeployConv2d',

@@ -26,11 +26,25 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
-from .graph import (ActOp, Chain, ConvOp, PermOp, ShiftMaxOp,
-                    inverse_permutation, is_channel_independent, is_identity)
+from .graph import (
+    ActOp,
+    Chain,
+    ConvOp,
+    PermOp,
+    ShiftMaxOp,
+    inverse_permutation,
+    is_channel_independent,
+    is_identity,
+)
 from .lower import dense_weight, grouped_from_dense
-from .modules import (ConcatConv2d, DeployConv2d, DeployGather,
-                      DeploySequential, DeployShiftMax)
+from .modules import (
+    BatchedPointwise,
+    ConcatConv2d,
+    DeployConv2d,
+    DeployGather,
+    DeploySequential,
+    DeployShiftMax,
+)
 
 
 @dataclass
@@ -50,6 +64,8 @@ class FusePolicy:
             otherwise need a gather and the dense weight is at most
             ``dense_absorb_macs``. ``-1`` disables. Defaults per backend.
         dense_absorb_macs (int): See ``dense_max_macs``.
+        batched_pointwise (bool): Run 1x1 convs as batched matrix products
+            (:class:`BatchedPointwise`). Defaults per backend.
         split_expanding (bool): Run a depthwise conv with channel
             multiplier ``m > 1`` as ``m`` multiplier-1 depthwise convs plus a
             concatenation. Defaults per backend.
@@ -59,6 +75,7 @@ class FusePolicy:
     dense_max_macs: Optional[int] = None
     dense_absorb_macs: Optional[int] = None
     split_expanding: Optional[bool] = None
+    batched_pointwise: Optional[bool] = None
 
     def __post_init__(self):
         if self.backend not in ('torch', 'onnxruntime'):
@@ -68,7 +85,7 @@ class FusePolicy:
         # PyTorch's grouped convs are slower than dense ones up to a few
         # thousand weights; onnxruntime runs grouped 1x1 convs as one small
         # GEMM per group, which beats the dense GEMM at these sizes
-        defaults = dict(torch=(12000, 40000), onnxruntime=(-1, 4000))
+        defaults = dict(torch=(-1, 1024), onnxruntime=(-1, 4000))
         dense_max, absorb = defaults[self.backend]
         if self.dense_max_macs is None:
             self.dense_max_macs = dense_max
@@ -80,6 +97,8 @@ class FusePolicy:
         if self.merge_depthwise not in (True, False, 'no-edge'):
             raise ValueError("merge_depthwise must be True, False or "
                              f"'no-edge', got {self.merge_depthwise!r}")
+        if self.batched_pointwise is None:
+            self.batched_pointwise = self.backend == 'torch'
         if self.split_expanding is None:
             self.split_expanding = self.backend == 'onnxruntime'
 
@@ -160,7 +179,8 @@ def _plain_conv(op: ConvOp) -> nn.Conv2d:
         padding=op.padding,
         dilation=op.dilation,
         groups=op.groups,
-        bias=op.bias is not None)
+        bias=op.bias is not None,
+        dtype=op.weight.dtype)
     with torch.no_grad():
         conv.weight.copy_(op.weight)
         if op.bias is not None:
@@ -168,7 +188,11 @@ def _plain_conv(op: ConvOp) -> nn.Conv2d:
     return conv
 
 
-def _conv_module(op: ConvOp, act: Optional[nn.Module]) -> DeployConv2d:
+def _conv_module(op: ConvOp, act: Optional[nn.Module],
+                 policy: 'FusePolicy') -> DeployConv2d:
+    if policy.batched_pointwise and _is_pointwise(op) and op.edge is None:
+        return DeployConv2d(
+            BatchedPointwise(op.weight, op.bias, op.groups), None, act)
     return DeployConv2d(_plain_conv(op), op.edge, act)
 
 
@@ -346,7 +370,7 @@ class ChainCompiler:
             out = target if target is not None else \
                 torch.arange(op.out_channels)
             conv = _permute_conv(op, order, out, dense=True)
-            return [_conv_module(conv, act)], out
+            return [_conv_module(conv, act, self.policy)], out
         if op.is_depthwise and op.out_channels > cin and \
                 self.policy.split_expanding:
             module, out = _split_expanding_module(op, order, act)
@@ -360,7 +384,7 @@ class ChainCompiler:
                           None if op.bias is None else op.bias[out],
                           op.stride, op.padding, op.dilation, op.groups,
                           None if op.edge is None else op.edge[out])
-            return [_conv_module(conv, act)], out
+            return [_conv_module(conv, act, self.policy)], out
         # grouped, not depthwise
         dense = self._prefer_dense(op)
         compatible = _group_blocks(order, op.groups, cin) is not None
@@ -375,7 +399,7 @@ class ChainCompiler:
             out = target if target is not None else \
                 torch.arange(op.out_channels)
             conv = _permute_conv(op, order, out, dense=True)
-            return modules + [_conv_module(conv, act)], out
+            return modules + [_conv_module(conv, act, self.policy)], out
         out = _natural_output_order(op, order)
         if target is not None and _group_blocks(
                 target, op.groups, op.out_channels) is not None:
@@ -387,5 +411,5 @@ class ChainCompiler:
             if torch.equal(mapping_in, mapping_out):
                 out = target
         conv = _permute_conv(op, order, out, dense=False)
-        return modules + [_conv_module(conv, act)], out
+        return modules + [_conv_module(conv, act, self.policy)], out
 

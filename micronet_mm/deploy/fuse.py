@@ -26,10 +26,18 @@ import torch
 from torch import nn
 
 from .compiler import ChainCompiler, FusePolicy
-from .lower import (NotLowerable, lower_block_a, lower_block_c,
-                    lower_channel_permutation, lower_conv_module_chain,
-                    lower_expansion, lower_pointwise, lower_separable_module,
-                    lower_shift_max, lower_stem)
+from .lower import (
+    NotLowerable,
+    lower_block_a,
+    lower_block_c,
+    lower_channel_permutation,
+    lower_conv_module_chain,
+    lower_expansion,
+    lower_pointwise,
+    lower_separable_module,
+    lower_shift_max,
+    lower_stem,
+)
 
 # class name -> lowering function; names, so that this module does not
 # import mmpretrain/mmseg/mmpose-dependent code
@@ -86,13 +94,18 @@ def _fuse_cls_head(head: nn.Module) -> None:
         fc, bn = getattr(head, fc_name), getattr(head, bn_name)
         if not isinstance(bn, nn.BatchNorm1d) or bn.running_var is None:
             continue
-        scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
-        fused = nn.Linear(fc.in_features, fc.out_features)
+        gamma = bn.weight.detach() if bn.weight is not None else \
+            torch.ones_like(bn.running_var)
+        beta = bn.bias.detach() if bn.bias is not None else \
+            torch.zeros_like(bn.running_var)
+        scale = gamma / torch.sqrt(bn.running_var + bn.eps)
+        fused = nn.Linear(fc.in_features, fc.out_features,
+                          dtype=fc.weight.dtype)
         with torch.no_grad():
             fused.weight.copy_(fc.weight * scale[:, None])
             bias = fc.bias if fc.bias is not None else torch.zeros_like(
                 scale)
-            fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)
+            fused.bias.copy_((bias - bn.running_mean) * scale + beta)
         setattr(head, fc_name, fused)
         setattr(head, bn_name, nn.Identity())
 
@@ -185,13 +198,17 @@ def fuse(model: nn.Module, backend: str = 'torch', **policy) -> nn.Module:
         raise TypeError(f'unknown fuse options {sorted(unknown)}; valid: '
                         f'{sorted(FusePolicy.__dataclass_fields__)}')
     policy = FusePolicy(backend=backend, **policy)
-    fused = copy.deepcopy(model).eval()
+    # the rewrite builds index tensors on the CPU; the result goes back to
+    # the model's device (dtypes are kept as they are)
+    tensors = list(model.parameters()) + list(model.buffers())
+    device = tensors[0].device if tensors else torch.device('cpu')
+    fused = copy.deepcopy(model).cpu().eval()
     compiler = ChainCompiler(policy)
     with torch.no_grad():
         fused = _fuse_module(fused, compiler, policy.merge_depthwise)
     for param in fused.parameters():
         param.requires_grad_(False)
-    fused.eval()
+    fused.to(device).eval()
     fused.deploy_policy = policy
     return fused
 

@@ -124,15 +124,13 @@ def _block_groups(mask: torch.Tensor) -> int:
     """Largest group count whose block-diagonal pattern covers the non-zero
     pattern ``mask`` (C_out, C_in)."""
     cout, cin = mask.shape
-    best = 1
-    for g in range(1, min(cout, cin) + 1):
+    for g in range(min(cout, cin), 1, -1):
         if cout % g or cin % g:
             continue
-        blocks = torch.block_diag(
-            *[torch.ones(cout // g, cin // g, dtype=torch.bool)] * g)
-        if not (mask & ~blocks).any():
-            best = g
-    return best
+        blocks = mask.view(g, cout // g, g, cin // g).any(3).any(1)
+        if not (blocks & ~torch.eye(g, dtype=torch.bool)).any():
+            return g
+    return 1
 
 
 def merge_separable(v: ConvOp, h: ConvOp) -> ConvOp:
@@ -158,6 +156,8 @@ def merge_separable(v: ConvOp, h: ConvOp) -> ConvOp:
             v.dilation[1] != 1 or h.kernel_size[0] != 1 or \
             h.stride[0] != 1 or h.padding[0] != 0 or h.dilation[0] != 1:
         raise NotLowerable('not a (k x 1, 1 x k) pair')
+    if v.groups == v.in_channels and h.groups == h.in_channels:
+        return _merge_depthwise_pair(v, h)
     vd = dense_weight(v)[:, :, :, 0]  # (M, C_in, kv)
     hd = dense_weight(h)[:, :, 0, :]  # (C_out, M, kh)
     dense = torch.einsum('omb,mca->ocab', hd, vd)
@@ -180,6 +180,24 @@ def merge_separable(v: ConvOp, h: ConvOp) -> ConvOp:
     return ConvOp(weight, bias, (v.stride[0], h.stride[1]),
                   (v.padding[0], h.padding[1]),
                   (v.dilation[0], h.dilation[1]), groups, edge)
+
+
+def _merge_depthwise_pair(v: ConvOp, h: ConvOp) -> ConvOp:
+    """:func:`merge_separable` for two depthwise factors (any channel
+    multipliers): output ``o`` reads middle channel ``o // m2``, which reads
+    input ``o // (m1 * m2)``, so each merged kernel is one outer product."""
+    m2 = h.out_channels // h.in_channels
+    vw = v.weight.repeat_interleave(m2, 0)  # (C_out, 1, kv, 1)
+    weight = vw * h.weight  # (C_out, 1, kv, kh)
+    bias = h.bias.clone() if h.bias is not None else None
+    edge = None
+    if v.bias is not None and bool((v.bias != 0).any()):
+        edge = h.weight * v.bias.repeat_interleave(m2).view(-1, 1, 1, 1)
+        interior = edge.sum((1, 2, 3))
+        bias = interior if bias is None else bias + interior
+    return ConvOp(weight, bias, (v.stride[0], h.stride[1]),
+                  (v.padding[0], h.padding[1]),
+                  (v.dilation[0], h.dilation[1]), v.groups, edge)
 
 
 def lower_separable(module, merge=True) -> List[ConvOp]:

@@ -118,6 +118,57 @@ class DeployConv2d(nn.Module):
         return super()._apply(fn, *args, **kwargs)
 
 
+class BatchedPointwise(nn.Module):
+    """A (grouped) 1x1 convolution as one batched matrix product.
+
+    PyTorch's CPU convolution runs a grouped 1x1 conv as one slow-path call
+    per group; ``baddbmm`` / ``matmul`` over a ``(groups, C_in/g, H*W)`` view
+    does all groups in one GEMM call, several times faster for MicroNet's
+    small groups.
+
+    Args:
+        weight (Tensor): ``(C_out, C_in / groups, 1, 1)`` conv weight.
+        bias (Tensor, optional): ``(C_out,)``.
+        groups (int): Conv groups.
+
+    Shape:
+        Input (N, C_in, H, W), output (N, C_out, H, W).
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: Optional[torch.Tensor],
+                 groups: int):
+        super().__init__()
+        cout, cin_g = weight.shape[:2]
+        self.groups = groups
+        self.in_channels = cin_g * groups
+        self.out_channels = cout
+        self.weight = nn.Parameter(
+            weight.detach().reshape(groups, cout // groups, cin_g).clone(),
+            requires_grad=False)
+        bias = weight.new_zeros(cout) if bias is None else bias.detach()
+        self.bias = nn.Parameter(
+            bias.reshape(groups, cout // groups, 1).clone(),
+            requires_grad=False)
+        # geometry read by DeployConv2d (no border correction for 1x1)
+        self.stride, self.padding, self.dilation = (1, 1), (0, 0), (1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        g = self.groups
+        if not _exporting() and n == 1:
+            out = torch.baddbmm(self.bias, self.weight,
+                                x.reshape(g, self.in_channels // g, h * w))
+        else:
+            out = torch.matmul(
+                self.weight,
+                x.reshape(n, g, self.in_channels // g, h * w)) + self.bias
+        return out.reshape(n, self.out_channels, h, w)
+
+    def extra_repr(self) -> str:
+        return (f'{self.in_channels}, {self.out_channels}, '
+                f'groups={self.groups}')
+
+
 class ConcatConv2d(nn.Module):
     """Several convs on the same input, outputs concatenated on channels.
 
@@ -208,8 +259,11 @@ class DeployShiftMax(nn.Module):
             self.channels = index.numel()
         self.dynamic = coefficients is None
         if self.dynamic:
-            self.fc1 = nn.Linear(fc1_weight.shape[1], fc1_weight.shape[0])
-            self.fc2 = nn.Linear(fc2_weight.shape[1], fc2_weight.shape[0])
+            dtype = fc1_weight.dtype
+            self.fc1 = nn.Linear(
+                fc1_weight.shape[1], fc1_weight.shape[0], dtype=dtype)
+            self.fc2 = nn.Linear(
+                fc2_weight.shape[1], fc2_weight.shape[0], dtype=dtype)
             with torch.no_grad():
                 self.fc1.weight.copy_(fc1_weight)
                 self.fc1.bias.copy_(fc1_bias)

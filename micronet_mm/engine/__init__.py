@@ -1,5 +1,9 @@
-from .config_setup import (enable_amp, prepare_test_config,
-                           prepare_train_config, replace_sync_bn)
+from .config_setup import (
+                           enable_amp,
+                           prepare_test_config,
+                           prepare_train_config,
+                           replace_sync_bn,
+)
 from .optim_wrapper import CPUAmpOptimWrapper
 
 __all__ = [

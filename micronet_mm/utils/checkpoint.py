@@ -2,11 +2,18 @@
 
 torch 2.6 made ``torch.load(weights_only=True)`` the default, and mmengine
 0.10.7 never passes ``weights_only``. Its checkpoints hold more than tensors
-(the message hub's ``HistoryBuffer`` objects, numpy scalars and dtypes in
-logs and dataset meta), so ``load_from`` and ``resume`` fail with
-"Weights only load failed ... Unsupported global". Instead of turning the
-safety check off, the handful of types mmengine writes are allow-listed.
+(the message hub's ``HistoryBuffer`` objects, numpy arrays, scalars and
+dtypes), so ``load_from`` and ``resume`` fail with "Weights only load
+failed ... Unsupported global". Instead of switching the safety check off:
+
+* the numpy types and ``HistoryBuffer`` are allow-listed;
+* ``HistoryBuffer`` is pickled from its data alone. mmengine's default
+  pickles its dict of bound statistics methods, which the loader would see
+  as calls to ``builtins.getattr``, a global that must not be allow-listed
+  (it would let a crafted file reach arbitrary attributes).
 """
+import copyreg
+
 import numpy as np
 import torch
 
@@ -26,10 +33,16 @@ def _numpy_globals():
     return types
 
 
+def _reduce_history_buffer(buffer):
+    # HistoryBuffer(log_history, count_history, max_length) rebuilds it
+    return type(buffer), (list(buffer._log_history),
+                          list(buffer._count_history), buffer.max_length)
+
+
 def allow_mmengine_checkpoint_globals():
-    """Allow-list the non-tensor types found in mmengine checkpoints."""
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is None:  # torch < 2.4 loads them anyway
-        return
+    """Make mmengine checkpoints load with ``weights_only=True``."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    add_safe_globals([HistoryBuffer] + _numpy_globals())
+    copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is not None:  # torch < 2.4 loads them anyway
+        add_safe_globals([HistoryBuffer] + _numpy_globals())

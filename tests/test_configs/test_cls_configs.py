@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from micronet_mm.apis import build_model_from_config, natural_input_shape
-
 from tests.helpers.tools import REPO, run_tool
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/cls/*.py')))

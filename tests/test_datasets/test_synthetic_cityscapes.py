@@ -1,5 +1,6 @@
 """Tests of the synthetic Cityscapes-format dataset generator."""
 import filecmp
+import importlib.util
 import os
 import os.path as osp
 import re
@@ -11,9 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from micronet_mm.datasets import (generate_synthetic_cityscapes, is_complete,
-                                  load_summary, render_scene,
-                                  train_ids_to_label_ids)
+from micronet_mm.datasets import (
+    generate_synthetic_cityscapes,
+    is_complete,
+    load_summary,
+    render_scene,
+    train_ids_to_label_ids,
+)
 from micronet_mm.datasets import synthetic_cityscapes as sc
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -262,37 +267,55 @@ def test_rejects_bad_arguments(tmp_path, kwargs, match):
     assert not osp.exists(tmp_path / 'x')
 
 
-def _cli(*args):
-    env = dict(os.environ)
-    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
-    return subprocess.run([sys.executable, CLI, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+def _cli_main():
+    """The CLI's ``main`` loaded in-process (its package import is slow)."""
+    spec = importlib.util.spec_from_file_location('synthetic_cli', CLI)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
 
 
-def test_cli_force_skip_and_interrupted_runs(tmp_path):
+def _snapshot(root):
+    return {f: open(osp.join(root, f), 'rb').read() for f in _files(root)}
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path):
     out = str(tmp_path / 'cli')
     args = ['--num-train', '2', '--num-val', '1', '--size', '64', '128']
-    done = _cli(out, *args)
-    assert done.returncode == 0, done.stderr
+    main = _cli_main()
+    assert main([out, *args]) == 0
     assert is_complete(out)
-    before = {f: open(osp.join(out, f), 'rb').read() for f in _files(out)}
+    before = _snapshot(out)
     assert len(before) == 3 * 3 + 1  # 3 PNGs per image plus the summary
 
-    refused = _cli(out, *args, '--seed', '1')
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
+    refused = subprocess.run([sys.executable, CLI, out, *args, '--seed', '1'],
+                             cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=600)
     assert refused.returncode != 0
-    assert '--force' in refused.stderr
-    after = {f: open(osp.join(out, f), 'rb').read() for f in _files(out)}
-    assert after == before
+    assert '--force' in refused.stderr and out in refused.stderr
+    assert _snapshot(out) == before
 
-    skipped = _cli(out, *args, '--skip-existing')
-    assert skipped.returncode == 0 and 'nothing to do' in skipped.stdout
+
+def test_cli_force_skip_and_interrupted_runs(tmp_path, capsys):
+    out = str(tmp_path / 'cli')
+    args = ['--num-train', '2', '--num-val', '1', '--size', '64', '128']
+    main = _cli_main()
+    assert main([out, *args]) == 0
+    before = _snapshot(out)
+
+    assert main([out, *args, '--skip-existing']) == 0
+    assert 'nothing to do' in capsys.readouterr().out
     # --skip-existing still refuses when the settings differ.
-    assert _cli(out, *args, '--seed', '1', '--skip-existing').returncode != 0
+    assert main([out, *args, '--seed', '1', '--skip-existing']) != 0
+    assert '--force' in capsys.readouterr().err
+    assert _snapshot(out) == before
 
-    forced = _cli(out, *args, '--seed', '1', '--force')
-    assert forced.returncode == 0, forced.stderr
+    assert main([out, *args, '--seed', '1', '--force']) == 0
     assert load_summary(out)['config']['seed'] == 1
     assert _files(out) == sorted(before)
+    assert _snapshot(out) != before
 
     # An interrupted run (marker present, no summary) is not mistaken for a
     # dataset: it is regenerated without --force, stale files removed.
@@ -301,8 +324,6 @@ def test_cli_force_skip_and_interrupted_runs(tmp_path):
     stale = osp.join(out, 'leftImg8bit', 'train', 'aachen', 'stale.png')
     open(stale, 'w').close()
     assert not is_complete(out)
-    resumed = _cli(out, *args)
-    assert resumed.returncode == 0, resumed.stderr
+    assert main([out, *args]) == 0
     assert is_complete(out) and not osp.exists(stale)
-    assert {f: open(osp.join(out, f), 'rb').read()
-            for f in _files(out)} == before
+    assert _snapshot(out) == before

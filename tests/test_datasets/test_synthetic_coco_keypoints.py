@@ -7,13 +7,29 @@ import sys
 from pathlib import Path
 
 import cv2
+import mmpose
 import numpy as np
 import pytest
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.transforms import (
+    GenerateTarget,
+    GetBBoxCenterScale,
+    LoadImage,
+    PackPoseInputs,
+    TopdownAffine,
+)
+from mmpose.evaluation import CocoMetric
 
 from micronet_mm.datasets.synthetic_coco_keypoints import (
-    COCO_KEYPOINT_NAMES, COCO_SKELETON, COMPLETION_MARKER,
-    MIN_LABELLED_KEYPOINTS, PROGRESS_MARKER, dataset_state,
-    generate_synthetic_coco_keypoints, read_completion_marker)
+    COCO_KEYPOINT_NAMES,
+    COCO_SKELETON,
+    COMPLETION_MARKER,
+    MIN_LABELLED_KEYPOINTS,
+    PROGRESS_MARKER,
+    dataset_state,
+    generate_synthetic_coco_keypoints,
+    read_completion_marker,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / 'tools' / 'dataset_converters' / (
@@ -27,6 +43,9 @@ EXPECTED_NAMES = [
     'right_knee', 'left_ankle', 'right_ankle'
 ]
 L_SHOULDER, R_SHOULDER, L_HIP, R_HIP = 5, 6, 11, 12
+# mmpose's own COCO metainfo, shipped inside the installed package
+COCO_METAINFO = Path(mmpose.__file__).parent / (
+    '.mim/configs/_base_/datasets/coco.py')
 
 
 @pytest.fixture(scope='module')
@@ -240,6 +259,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     (dict(num_val=-3), 'num_val'),
     (dict(seed=-1), 'seed'),
     (dict(max_people=4), 'max_people'),
+    (dict(difficulty=1.5), 'difficulty'),
 ])
 def test_bad_arguments_are_rejected(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -315,7 +335,8 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
 
     again = _cli(out, *common)
     assert again.returncode == 1
-    assert 'refusing to overwrite' in again.stderr and '--force' in again.stderr
+    assert 'refusing to overwrite' in again.stderr
+    assert '--force' in again.stderr
     assert _digest(out) == before
 
     # the remaining cases run in-process to save interpreter start-ups
@@ -332,6 +353,134 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
     assert main([str(tmp_path / 'bad'), '--size', '32', '32']) == 2
     assert 'image_size' in capsys.readouterr().err
     assert not (tmp_path / 'bad').exists()
+
+
+def test_difficulty_is_recorded_and_valid(tmp_path):
+    summary = generate_synthetic_coco_keypoints(
+        tmp_path / 'easy', difficulty=0.0, **TINY)
+    assert summary['params']['difficulty'] == 0.0
+    coco = _load(tmp_path / 'easy', 'train')
+    assert coco['info']['generator']['difficulty'] == 0.0
+    assert all(a['num_keypoints'] >= MIN_LABELLED_KEYPOINTS
+               for a in coco['annotations'])
+
+
+# ---------------------------------------------------------------------------
+# mmpose compatibility
+# ---------------------------------------------------------------------------
+def _mmpose_dataset(root: Path, split: str = 'val', **kwargs) -> CocoDataset:
+    kwargs.setdefault('test_mode', True)
+    return CocoDataset(
+        data_root=str(root),
+        ann_file=f'annotations/person_keypoints_{split}.json',
+        data_prefix=dict(img=f'images/{split}/'),
+        metainfo=dict(from_file=str(COCO_METAINFO)),
+        **kwargs)
+
+
+def test_mmpose_coco_dataset_loads(dataset):
+    root, _ = dataset
+    assert COCO_METAINFO.is_file()
+    for split in ('train', 'val'):
+        coco = _load(root, split)
+        topdown = _mmpose_dataset(root, split, data_mode='topdown')
+        assert len(topdown) == len(coco['annotations'])
+        info = topdown.get_data_info(0)
+        assert Path(info['img_path']).is_file()
+        assert info['keypoints'].shape == (1, 17, 2)
+        bottomup = _mmpose_dataset(root, split, data_mode='bottomup')
+        assert len(bottomup) == len(coco['images'])
+    meta = topdown.metainfo
+    assert [meta['keypoint_id2name'][i] for i in range(17)] == EXPECTED_NAMES
+
+    with open(root / 'annotations' / 'person_detections_val.json') as f:
+        dets = json.load(f)
+    det_file = str(root / 'annotations' / 'person_detections_val.json')
+    detected = _mmpose_dataset(root, bbox_file=det_file)
+    assert len(detected) == len(dets)
+    confident = _mmpose_dataset(
+        root, bbox_file=det_file, filter_cfg=dict(bbox_score_thr=0.5))
+    assert len(confident) == len(_load(root, 'val')['annotations'])
+
+
+def test_mmpose_topdown_pipeline_targets(dataset):
+    """256x192 crops and 64x48 heatmaps peak at the annotated joints."""
+    root, _ = dataset
+    codec = dict(
+        type='MSRAHeatmap',
+        input_size=(192, 256),
+        heatmap_size=(48, 64),
+        sigma=2)
+    pipeline = [
+        LoadImage(),
+        GetBBoxCenterScale(),
+        TopdownAffine(input_size=(192, 256)),
+        GenerateTarget(encoder=codec),
+        PackPoseInputs(pack_transformed=True)
+    ]
+    ds = _mmpose_dataset(root, data_mode='topdown', pipeline=pipeline)
+    checked = 0
+    for idx in range(len(ds)):
+        packed = ds[idx]
+        assert tuple(packed['inputs'].shape) == (3, 256, 192)
+        sample = packed['data_samples']
+        heatmaps = sample.gt_fields.heatmaps.numpy()
+        assert heatmaps.shape == (17, 64, 48)
+        kpts = sample.gt_instances.transformed_keypoints[0]
+        vis = sample.gt_instance_labels.keypoint_weights[0].numpy()
+        for j in np.flatnonzero(vis > 0):
+            peak = np.unravel_index(heatmaps[j].argmax(), (64, 48))
+            assert np.allclose(np.array(peak[::-1]) * 4, kpts[j], atol=4)
+            checked += 1
+    assert checked > 10 * len(ds)
+
+
+def _coco_ap(root: Path, make_prediction) -> float:
+    """AP of mmpose's CocoMetric for per-instance keypoint predictions."""
+    ds = _mmpose_dataset(root, data_mode='topdown')
+    metric = CocoMetric(
+        ann_file=str(root / 'annotations' / 'person_keypoints_val.json'),
+        nms_mode='none')
+    metric.dataset_meta = ds.metainfo
+    rng = np.random.default_rng(0)
+    samples = []
+    for idx in range(len(ds)):
+        info = ds.get_data_info(idx)
+        kpts = make_prediction(info, rng)
+        samples.append(
+            dict(
+                id=info['id'],
+                img_id=info['img_id'],
+                pred_instances=dict(
+                    keypoints=kpts, keypoint_scores=np.ones(kpts.shape[:2])),
+                gt_instances=dict()))
+    metric.process([], samples)
+    return metric.evaluate(len(samples))['coco/AP']
+
+
+def test_coco_metric_on_ground_truth_and_perturbations(dataset):
+    root, _ = dataset
+
+    def exact(info, rng):
+        return info['keypoints'].copy()
+
+    def noisy(scale):
+
+        def predict(info, rng):
+            sigma = scale * np.sqrt(info['raw_ann_info']['area'])
+            return info['keypoints'] + rng.normal(0, sigma, (1, 17, 2))
+
+        return predict
+
+    def mirrored_labels(info, rng):
+        flip = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+        return info['keypoints'][:, flip].copy()
+
+    assert _coco_ap(root, exact) == pytest.approx(1.0)
+    small, large = _coco_ap(root, noisy(0.03)), _coco_ap(root, noisy(0.1))
+    assert 0 < large < small < 1
+    # left and right sit far apart: swapping them is a wrong pose
+    assert _coco_ap(root, mirrored_labels) < 0.1
 
 
 # ---------------------------------------------------------------------------

@@ -5,8 +5,10 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.helpers.official_micronet import (build_official_micronet,
-                                             random_official_state_dict)
+from tests.helpers.official_micronet import (
+    build_official_micronet,
+    random_official_state_dict,
+)
 from tests.helpers.tools import REPO, run_tool
 
 # official name -> (our arch, config)

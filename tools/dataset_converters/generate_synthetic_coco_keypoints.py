@@ -18,6 +18,7 @@ dataset or other files and ``--force`` was not given, 2 on bad arguments.
 A directory left by an interrupted run is regenerated without ``--force``.
 """
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -25,15 +26,23 @@ from pathlib import Path
 
 
 def _import_generator():
-    try:
+    """Load the generator module without importing ``micronet_mm``.
+
+    The package's ``__init__`` registers models into three OpenMMLab
+    registries (and imports torch), which costs seconds and is not needed
+    to draw images, so the module file of this checkout is loaded directly;
+    it only needs numpy and cv2.
+    """
+    path = Path(__file__).resolve().parents[2] / (
+        'micronet_mm/datasets/synthetic_coco_keypoints.py')
+    if not path.is_file():
         from micronet_mm.datasets import synthetic_coco_keypoints
-    except ModuleNotFoundError as err:
-        if err.name != 'micronet_mm':
-            raise
-        # running from a source checkout without `pip install -e .`
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        from micronet_mm.datasets import synthetic_coco_keypoints
-    return synthetic_coco_keypoints
+        return synthetic_coco_keypoints
+    spec = importlib.util.spec_from_file_location(
+        'micronet_mm_synthetic_coco_keypoints', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def parse_args(argv=None):
@@ -43,13 +52,13 @@ def parse_args(argv=None):
     parser.add_argument(
         '--num-train',
         type=int,
-        default=550,
-        help='number of training images, 1-3 people each (default: 550)')
+        default=600,
+        help='number of training images, 1-3 people each (default: 600)')
     parser.add_argument(
         '--num-val',
         type=int,
-        default=90,
-        help='number of validation images (default: 90)')
+        default=100,
+        help='number of validation images (default: 100)')
     parser.add_argument(
         '--size',
         type=int,
@@ -64,6 +73,12 @@ def parse_args(argv=None):
         default=3,
         choices=(1, 2, 3),
         help='most people per image (default: 3)')
+    parser.add_argument(
+        '--difficulty',
+        type=float,
+        default=1.0,
+        help='0-1: amount of clutter, occluders, overlaps, border cuts and '
+        'camera noise (default: 1)')
     parser.add_argument(
         '--force',
         action='store_true',
@@ -89,7 +104,8 @@ def main(argv=None) -> int:
                 num_val=args.num_val,
                 image_size=list(args.size),
                 seed=args.seed,
-                max_people=args.max_people)
+                max_people=args.max_people,
+                difficulty=args.difficulty)
             have = marker.get('params', {})
             if all(have.get(k) == v for k, v in wanted.items()) and have.get(
                     'format_version') == gen.FORMAT_VERSION:
@@ -111,6 +127,7 @@ def main(argv=None) -> int:
             image_size=tuple(args.size),
             seed=args.seed,
             max_people=args.max_people,
+            difficulty=args.difficulty,
             overwrite=args.force)
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)

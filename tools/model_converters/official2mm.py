@@ -21,7 +21,7 @@ import tempfile
 
 import torch
 
-from micronet_mm.utils.official_weights import (RELEASED, convert_official)
+from micronet_mm.utils.official_weights import RELEASED, convert_official
 
 
 def parse_args(argv=None):

@@ -13,8 +13,12 @@ import torch
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..layers import (GroupedPointwiseExpansion, MicroBlockA, MicroBlockC,
-                      MicroStem)
+from ..layers import (
+    GroupedPointwiseExpansion,
+    MicroBlockA,
+    MicroBlockC,
+    MicroStem,
+)
 
 
 class MicroRow(NamedTuple):

@@ -1,14 +1,29 @@
-from .channel_permutation import (ChannelPermutation, compose_shuffles,
-                                  shuffle_permutation)
-from .dynamic_shift_max import (DynamicShiftMax, SpatialAttention,
-                                StaticShiftMax, group_shift_index,
-                                make_divisible)
-from .micro_blocks import (GroupedPointwiseExpansion, MicroBlockA,
-                           MicroBlockC, build_shift_max)
-from .micro_factorized_depthwise import (MicroFactorizedDepthwise,
-                                         SpatialSeparableConv)
-from .micro_factorized_pointwise import (MicroFactorizedPointwise,
-                                         adaptive_groups)
+from .channel_permutation import (
+                                  ChannelPermutation,
+                                  compose_shuffles,
+                                  shuffle_permutation,
+)
+from .dynamic_shift_max import (
+                                  DynamicShiftMax,
+                                  SpatialAttention,
+                                  StaticShiftMax,
+                                  group_shift_index,
+                                  make_divisible,
+)
+from .micro_blocks import (
+                                  GroupedPointwiseExpansion,
+                                  MicroBlockA,
+                                  MicroBlockC,
+                                  build_shift_max,
+)
+from .micro_factorized_depthwise import (
+                                  MicroFactorizedDepthwise,
+                                  SpatialSeparableConv,
+)
+from .micro_factorized_pointwise import (
+                                  MicroFactorizedPointwise,
+                                  adaptive_groups,
+)
 from .stem import MicroStem
 
 __all__ = [

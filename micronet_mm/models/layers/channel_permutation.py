@@ -13,7 +13,7 @@ from torch import nn
 
 
 def shuffle_permutation(channels: int, groups: int) -> torch.Tensor:
-    """Index ``p`` such that ``x[:, p]`` is the ``groups``-way shuffle of ``x``.
+    """Index ``p`` such that ``x[:, p]`` is the ``groups``-way shuffle.
 
     Args:
         channels (int): Number of channels ``C``; must be divisible by

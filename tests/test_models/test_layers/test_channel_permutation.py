@@ -1,8 +1,11 @@
 import pytest
 import torch
 
-from micronet_mm.models.layers import (ChannelPermutation, compose_shuffles,
-                                       shuffle_permutation)
+from micronet_mm.models.layers import (
+    ChannelPermutation,
+    compose_shuffles,
+    shuffle_permutation,
+)
 
 
 def _shuffle(x, groups):

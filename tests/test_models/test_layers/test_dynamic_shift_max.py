@@ -2,8 +2,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from micronet_mm.models.layers import (DynamicShiftMax, StaticShiftMax,
-                                       group_shift_index, make_divisible)
+from micronet_mm.models.layers import (
+    DynamicShiftMax,
+    StaticShiftMax,
+    group_shift_index,
+    make_divisible,
+)
 
 
 def test_shift_index_rotates_group_and_channel():

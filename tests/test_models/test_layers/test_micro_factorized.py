@@ -4,9 +4,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from micronet_mm.models.layers import (MicroFactorizedDepthwise,
-                                       MicroFactorizedPointwise, MicroStem,
-                                       adaptive_groups)
+from micronet_mm.models.layers import (
+    MicroFactorizedDepthwise,
+    MicroFactorizedPointwise,
+    MicroStem,
+    adaptive_groups,
+)
 
 
 @pytest.mark.parametrize('cin,cout,mid', [(64, 64, 16), (32, 48, 16),

@@ -1,0 +1,129 @@
+"""ONNX export: parity, dynamic shapes, atomic writes and bad inputs."""
+import os.path as osp
+
+import pytest
+import torch
+
+from micronet_mm.deploy import fuse
+from micronet_mm.deploy.export import (
+    ExportError,
+    export_onnx,
+    load_checkpoint_strict,
+    ort_session,
+)
+from micronet_mm.models.backbones import MicroNet
+from tests.helpers.tools import REPO, run_tool
+
+from .helpers import max_relative_error, randomize_
+
+EXPORT = osp.join('tools', 'deploy', 'export_onnx.py')
+CLS = osp.join(REPO, 'configs', 'cls', 'micronet_m0_in1k.py')
+
+
+@pytest.mark.parametrize('arch', ['4m', 'm2'])
+@pytest.mark.parametrize('backend', ['onnxruntime', 'torch'])
+def test_backbone_onnx_parity_dynamic_shapes(arch, backend, tmp_path):
+    # output stride 16 backbone with two outputs; the torch-backend fuse
+    # exercises the in-graph border correction of merged depthwise convs
+    model = randomize_(
+        MicroNet(arch, out_indices=(2, -1), strides=(2, 2, 2, 1),
+                 dilations=(1, 1, 1, 2))).eval()
+    path = tmp_path / 'backbone.onnx'
+    result = export_onnx(model, str(path), (64, 96), dynamic=True,
+                         fused=fuse(model, backend=backend),
+                         check_shapes=[(45, 83)])
+    assert [c['shape'] for c in result['checks']] == [[1, 3, 64, 96],
+                                                      [2, 3, 45, 83]]
+    # exported at one size, run at another here too
+    session = ort_session(str(path))
+    x = torch.randn(3, 3, 57, 70)
+    got = session.run(None, {'input': x.numpy()})
+    with torch.no_grad():
+        expected = model(x)
+    assert len(got) == 2
+    assert max_relative_error(expected,
+                              tuple(torch.from_numpy(g) for g in got)) < 1e-4
+
+
+def test_static_export_rejects_other_sizes(tmp_path):
+    model = MicroNet('4m').eval()
+    path = tmp_path / 'static.onnx'
+    export_onnx(model, str(path), (64, 64))
+    session = ort_session(str(path))
+    with pytest.raises(Exception):
+        session.run(None, {'input': torch.randn(1, 3, 96, 64).numpy()})
+
+
+def test_existing_file_is_kept_unless_forced(tmp_path):
+    model = MicroNet('4m').eval()
+    path = tmp_path / 'model.onnx'
+    path.write_bytes(b'keep me')
+    with pytest.raises(FileExistsError, match='force'):
+        export_onnx(model, str(path), (32, 32))
+    assert path.read_bytes() == b'keep me'
+    export_onnx(model, str(path), (32, 32), force=True)
+    assert path.read_bytes() != b'keep me'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['model.onnx']
+
+
+def test_failed_parity_check_writes_nothing(tmp_path):
+    model = randomize_(MicroNet('4m')).eval()
+    broken = fuse(model, backend='onnxruntime')
+    with torch.no_grad():  # a fused model that is no longer equal
+        next(broken.parameters()).add_(1.0)
+    path = tmp_path / 'broken.onnx'
+    with pytest.raises(ExportError, match='relative error'):
+        export_onnx(model, str(path), (32, 32), fused=broken)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_impossible_shape_is_refused(tmp_path):
+    model = MicroNet('4m').eval()
+    for shape in [(0, 32), (-4, 32)]:
+        with pytest.raises(ValueError, match='positive'):
+            export_onnx(model, str(tmp_path / 'x.onnx'), shape)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_arch_checkpoint_message(tmp_path):
+    ckpt = tmp_path / 'm1.pth'
+    torch.save({'state_dict': MicroNet('m1').state_dict()}, ckpt)
+    with pytest.raises(ValueError) as err:
+        load_checkpoint_strict(MicroNet('m0'), str(ckpt), 'cfg.py')
+    message = str(err.value)
+    assert 'another arch' in message and 'differ in shape' in message
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint_strict(MicroNet('m0'), str(tmp_path / 'none.pth'))
+
+
+def test_cli_exports_a_config(tmp_path):
+    out = tmp_path / 'm0.onnx'
+    proc = run_tool(EXPORT, CLS, '--out', str(out), '--shape', '64', '80')
+    assert out.is_file()
+    assert 'relative error' in proc.stdout
+    # refuses to overwrite, keeps the file
+    before = out.read_bytes()
+    proc = run_tool(EXPORT, CLS, '--out', str(out), check=False)
+    assert proc.returncode != 0 and 'exists' in proc.stderr
+    assert out.read_bytes() == before
+
+
+def test_cli_bad_inputs_leave_no_file(tmp_path):
+    out = tmp_path / 'x.onnx'
+    # unknown config
+    proc = run_tool(EXPORT, 'configs/cls/nope.py', '--out', str(out),
+                    check=False)
+    assert proc.returncode != 0 and 'does not exist' in proc.stderr
+    # checkpoint of another arch
+    from micronet_mm.apis import build_model_from_config
+    model, _ = build_model_from_config(
+        osp.join(REPO, 'configs', 'cls', 'micronet_m1_in1k.py'))
+    ckpt = tmp_path / 'm1.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    proc = run_tool(EXPORT, CLS, str(ckpt), '--out', str(out), check=False)
+    assert proc.returncode != 0 and 'another arch' in proc.stderr
+    # a shape the model cannot take
+    proc = run_tool(EXPORT, CLS, '--out', str(out), '--shape', '0', '64',
+                    check=False)
+    assert proc.returncode != 0 and 'positive' in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['m1.pth']
