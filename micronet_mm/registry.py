@@ -19,6 +19,9 @@ _REGISTRATIONS: Dict[str, List[tuple]] = {
     ],
     'mmengine.registry': [
         ('micronet_mm.engine', 'CPUAmpOptimWrapper', 'OPTIM_WRAPPERS'),
+        ('micronet_mm.engine', 'AtomicCheckpointHook', 'HOOKS'),
+        ('micronet_mm.engine', 'NonFiniteLossHook', 'HOOKS'),
+        ('micronet_mm.engine', 'RNGStateHook', 'HOOKS'),
     ],
     'mmseg.registry': [
         ('micronet_mm.models.backbones', 'MicroNet'),
@@ -26,6 +29,7 @@ _REGISTRATIONS: Dict[str, List[tuple]] = {
     ],
     'mmpose.registry': [
         ('micronet_mm.models.backbones', 'MicroNet'),
+        ('micronet_mm.models.heads.keypoint_head', 'MicroKeypointHead'),
     ],
 }
 

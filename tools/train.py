@@ -28,6 +28,11 @@ def parse_args(argv=None):
         help='resume from the given checkpoint, or (no value) from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start a fresh run even if the work dir holds checkpoints '
+        '(they will be replaced)')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='mixed precision: bfloat16 autocast on CPU, float16 on GPU')
@@ -59,8 +64,9 @@ def main(argv=None):
             resume=args.resume,
             amp=args.amp,
             cfg_options=args.cfg_options,
-            launcher=args.launcher)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+            launcher=args.launcher,
+            overwrite=args.overwrite)
+    except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
         sys.exit(f'train: {err}')
 
     from mmengine.registry import RUNNERS

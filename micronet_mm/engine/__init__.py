@@ -4,9 +4,16 @@ from .config_setup import (
                            prepare_train_config,
                            replace_sync_bn,
 )
+from .hooks import (
+                           AtomicCheckpointHook,
+                           NonFiniteLossHook,
+                           RNGStateHook,
+                           atomic_write_text,
+)
 from .optim_wrapper import CPUAmpOptimWrapper
 
 __all__ = [
     'prepare_train_config', 'prepare_test_config', 'enable_amp',
-    'replace_sync_bn', 'CPUAmpOptimWrapper'
+    'replace_sync_bn', 'CPUAmpOptimWrapper', 'AtomicCheckpointHook',
+    'NonFiniteLossHook', 'RNGStateHook', 'atomic_write_text'
 ]

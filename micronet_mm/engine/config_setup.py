@@ -4,7 +4,11 @@ Shared by ``tools/train.py`` and ``tools/test.py`` so that both behave the
 same for every task: work dir, resume, mixed precision, distributed backend
 and SyncBN handling.
 """
+import glob
+import os
 import os.path as osp
+import re
+import zipfile
 from typing import Optional, Sequence
 
 import torch
@@ -36,6 +40,73 @@ def replace_sync_bn(cfg_node):
         for value in cfg_node:
             count += replace_sync_bn(value)
     return count
+
+
+def is_complete_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a fully written torch checkpoint (zip format
+    with an intact central directory and CRCs)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _checkpoints(work_dir: str):
+    """``*.pth`` in ``work_dir``, newest first (by modification time, then
+    by the step number in ``epoch_N``/``iter_N`` names)."""
+
+    def key(path):
+        digits = re.findall(r'\d+', osp.basename(path))
+        return os.stat(path).st_mtime_ns, int(digits[-1]) if digits else -1
+
+    return sorted(glob.glob(osp.join(work_dir, '*.pth')), key=key,
+                  reverse=True)
+
+
+def find_resume_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from.
+
+    ``last_checkpoint`` when it points to a complete file, else the newest
+    complete ``*.pth`` in the work dir, else None (nothing to resume).
+
+    Raises:
+        ValueError: If checkpoints exist but none is readable.
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            path = f.read().strip()
+        if path and is_complete_checkpoint(path):
+            return path
+        print_log(f'{pointer} points to {path!r}, which is missing or '
+                  'incomplete; looking for the newest complete checkpoint',
+                  logger='current', level=30)
+    found = _checkpoints(work_dir)
+    for path in found:
+        if is_complete_checkpoint(path):
+            return path
+    if found:
+        raise ValueError(f'--resume: no complete checkpoint in {work_dir} '
+                         f'({", ".join(map(osp.basename, found))} are '
+                         'truncated or corrupt)')
+    return None
+
+
+def install_safety_hooks(cfg: Config) -> None:
+    """Atomic checkpoints, a stop at the first non-finite loss and random
+    states in checkpoints, for every config (see ``engine/hooks.py``)."""
+    hooks = cfg.setdefault('default_hooks', {})
+    checkpoint = hooks.get('checkpoint')
+    if checkpoint is not None and checkpoint.get(
+            'type', 'CheckpointHook') in ('CheckpointHook',
+                                          'mmengine.CheckpointHook'):
+        checkpoint['type'] = 'AtomicCheckpointHook'
+    custom = list(cfg.get('custom_hooks', None) or [])
+    for name in ('NonFiniteLossHook', 'RNGStateHook'):
+        if not any(h.get('type') == name for h in custom):
+            custom.append(dict(type=name))
+    cfg.custom_hooks = custom
 
 
 def _default_work_dir(config_path: str) -> str:
@@ -75,7 +146,8 @@ def prepare_train_config(config: str,
                          resume: Optional[str] = None,
                          amp: bool = False,
                          cfg_options: Sequence[str] = (),
-                         launcher: str = 'none') -> Config:
+                         launcher: str = 'none',
+                         overwrite: bool = False) -> Config:
     """Config ready for ``Runner.from_cfg(cfg).train()``.
 
     Args:
@@ -87,19 +159,33 @@ def prepare_train_config(config: str,
         amp (bool): Mixed precision training.
         cfg_options (Sequence[str]): ``KEY=VALUE`` overrides.
         launcher (str): ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+        overwrite (bool): Allow a fresh run in a work dir that already
+            holds checkpoints (they get replaced). Defaults to False.
     """
     cfg = load_config(config, cfg_options)
     cfg.work_dir = work_dir or cfg.get('work_dir') or \
         _default_work_dir(config)
     if resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        found = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = found is not None
+        cfg.load_from = found
+        if found is None:
+            print_log(f'--resume: nothing to resume in {cfg.work_dir}; '
+                      'starting from scratch', logger='current')
     elif resume is not None:
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume: checkpoint {resume!r} does '
                                     'not exist')
         cfg.resume = True
         cfg.load_from = resume
+    elif not overwrite and _checkpoints(cfg.work_dir):
+        names = ', '.join(osp.basename(p) for p in _checkpoints(
+            cfg.work_dir)[:3])
+        raise FileExistsError(
+            f'work dir {cfg.work_dir} already holds checkpoints ({names}); '
+            'pass --resume to continue that run, --work-dir for a new one, '
+            'or --overwrite to replace them')
+    install_safety_hooks(cfg)
     if amp:
         enable_amp(cfg)
     _setup_device(cfg, launcher)

@@ -84,6 +84,14 @@ def test_train_resume_load_from_and_test(tmp_path, image_folder):
     state = torch.load(ckpt2)
     assert state['meta']['epoch'] == 2 and 'message_hub' in state
 
+    # a fresh run must not replace the existing checkpoints
+    before = ckpt2.read_bytes()
+    proc = run_tool('tools/train.py', _config(tmp_path, image_folder, 3),
+                    '--work-dir', str(work), check=False)
+    assert proc.returncode != 0 and 'already holds checkpoints' in \
+        proc.stderr and '--resume' in proc.stderr
+    assert ckpt2.read_bytes() == before
+
     proc = run_tool('tools/train.py', _config(tmp_path, image_folder, 3),
                     '--work-dir', str(work), '--resume')
     assert 'resumed epoch: 2' in proc.stdout + proc.stderr
