@@ -127,3 +127,23 @@ def test_invalid_arguments_are_named():
         DynamicShiftMax(8, 2, num_fusions=3, init_a=(1.0, 0.0))
     with pytest.raises(ValueError, match='K=0'):
         DynamicShiftMax(8, 2, num_fusions=0)
+
+
+def test_bf16_autocast_keeps_coefficients_bounded():
+    """Under CPU bf16 autocast the coefficients stay in
+    offset +- coef_range whatever the input scale, so the output is bounded
+    by (1 + J * (|offset| + range)) * max|x| and never overflows."""
+    layer = DynamicShiftMax(16, 4, init_a=(1.0, 0.5), init_b=(0.0, 0.5))
+    _randomize(layer, seed=2)
+    x = torch.randn(2, 16, 8, 8) * 1e4
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        coefs = layer.coefficients(x)
+        out = layer(x)
+    offsets = layer.coef_offset
+    assert torch.all((coefs - offsets).abs() <= 2.0 + 1e-2)
+    assert torch.isfinite(out).all()
+    bound = 2 * (1.0 + 2.0) * x.abs().max()
+    assert out.abs().max() <= bound * 1.01
+    ref = layer(x)
+    rel = ((out.float() - ref).norm() / ref.norm()).item()
+    assert rel < 0.05
