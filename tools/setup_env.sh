@@ -77,7 +77,9 @@ fi
 "${PIP[@]}" -c "$CONSTRAINTS" -r "$ROOT/requirements/tests.txt"
 # openmim may pull an old setuptools; re-pin what the builds above need.
 "${PIP[@]}" -c "$CONSTRAINTS" "setuptools>=77,<80"
-"${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
+# mim install == pip install + OpenMMLab wheel index; proves the add-on is
+# mim-installable on every setup
+"$VENV/bin/mim" install -q --no-build-isolation --no-deps -e "$ROOT"
 rm -f "$CONSTRAINTS"
 
 "$PY" - <<'PY'

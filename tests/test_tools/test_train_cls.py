@@ -1,6 +1,10 @@
 """tools/train.py + tools/test.py on a tiny generated image-folder dataset:
 training, resume and load_from under torch >= 2.6 (weights_only load)."""
+import os
 import os.path as osp
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -120,3 +124,17 @@ def test_missing_checkpoint_and_config_messages(tmp_path, image_folder):
     proc = run_tool('tools/train.py', str(tmp_path / 'nope.py'),
                     check=False)
     assert proc.returncode != 0 and 'does not exist' in proc.stderr
+
+
+def test_mim_train_mmpretrain_runs_our_config(tmp_path, image_folder):
+    """``mim train mmpretrain CONFIG`` runs mmpretrain's own train.py, which
+    loads micronet_mm through the config's custom_imports."""
+    mim = shutil.which('mim') or os.path.join(os.path.dirname(
+        sys.executable), 'mim')
+    proc = subprocess.run(
+        [mim, 'train', 'mmpretrain', _config(tmp_path, image_folder, 1),
+         '--work-dir', str(tmp_path / 'mim')],
+        capture_output=True, text=True, timeout=900, cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (tmp_path / 'mim' / 'epoch_1.pth').is_file()
