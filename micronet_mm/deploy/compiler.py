@@ -20,6 +20,7 @@ At the end the tensor must be in the order the caller requires (the logical
 order at every layer boundary that is visible outside, and the input order
 when the chain has a residual connection).
 """
+import copy
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -55,20 +56,29 @@ class FusePolicy:
         backend (str): ``'torch'`` (PyTorch eager) or ``'onnxruntime'``;
             selects the defaults below. Defaults to ``'torch'``.
         merge_depthwise (bool | str): Merge each ``k x 1`` + ``1 x k`` pair
-            into one ``k x k`` conv: True always, ``'no-edge'`` only when no
-            border correction is needed, False never. Defaults per backend
-            (onnxruntime adds the correction's row-broadcast slowly).
+            into one ``k x k`` conv: True always; ``'no-edge'`` only when no
+            border correction is needed; ``'no-edge-grouped'`` like
+            ``'no-edge'`` but always merging pairs that become a dense conv
+            (the stem); False never. Defaults: True for torch (the
+            correction touches only the border columns in place),
+            ``'no-edge-grouped'`` for onnxruntime (its row-broadcast Add
+            of the correction costs about as much as the second conv).
         dense_max_macs (int): A grouped 1x1 conv runs dense when its dense
-            weight has at most this many elements (``C_in * C_out``); it
-            always runs dense when that absorbs a permutation that would
-            otherwise need a gather and the dense weight is at most
-            ``dense_absorb_macs``. ``-1`` disables. Defaults per backend.
-        dense_absorb_macs (int): See ``dense_max_macs``.
+            weight has at most this many elements (``C_in * C_out``);
+            ``-1`` never. Defaults to -1.
+        dense_absorb_macs (int): A grouped 1x1 conv that cannot read the
+            running channel order runs dense (absorbing the permutation)
+            when its dense weight has at most this many elements; otherwise
+            the tensor is gathered. Defaults: 1024 for torch, 0 for
+            onnxruntime.
         batched_pointwise (bool): Run 1x1 convs as batched matrix products
             (:class:`BatchedPointwise`). Defaults per backend.
         split_expanding (bool): Run a depthwise conv with channel
             multiplier ``m > 1`` as ``m`` multiplier-1 depthwise convs plus a
             concatenation. Defaults per backend.
+        dense_expanding_max_in (int): Run a depthwise conv with channel
+            multiplier ``m > 1`` and at most this many input channels as a
+            dense conv. Defaults per backend.
     """
     backend: str = 'torch'
     merge_depthwise: Optional[object] = None
@@ -76,16 +86,18 @@ class FusePolicy:
     dense_absorb_macs: Optional[int] = None
     split_expanding: Optional[bool] = None
     batched_pointwise: Optional[bool] = None
+    dense_expanding_max_in: Optional[int] = None
 
     def __post_init__(self):
         if self.backend not in ('torch', 'onnxruntime'):
             raise ValueError("backend must be 'torch' or 'onnxruntime', got "
                              f'{self.backend!r}')
-        # measured on x86 CPUs (benchmarks/latency.py, docs/en/deployment.md):
-        # PyTorch's grouped convs are slower than dense ones up to a few
-        # thousand weights; onnxruntime runs grouped 1x1 convs as one small
-        # GEMM per group, which beats the dense GEMM at these sizes
-        defaults = dict(torch=(-1, 1024), onnxruntime=(-1, 4000))
+        # measured on x86 (docs/en/deployment.md): with batched GEMMs
+        # (torch) or one small GEMM per group (onnxruntime) grouped 1x1
+        # convs beat their dense equivalents at MicroNet's sizes; a gather
+        # of the (narrow) tensor is cheaper than a dense conv except for
+        # the tiniest convs in eager PyTorch
+        defaults = dict(torch=(-1, 1024), onnxruntime=(-1, 0))
         dense_max, absorb = defaults[self.backend]
         if self.dense_max_macs is None:
             self.dense_max_macs = dense_max
@@ -93,12 +105,16 @@ class FusePolicy:
             self.dense_absorb_macs = absorb
         if self.merge_depthwise is None:
             self.merge_depthwise = True if self.backend == 'torch' \
-                else 'no-edge'
-        if self.merge_depthwise not in (True, False, 'no-edge'):
+                else 'no-edge-grouped'
+        if self.merge_depthwise not in (True, False, 'no-edge',
+                                        'no-edge-grouped'):
             raise ValueError("merge_depthwise must be True, False or "
                              f"'no-edge', got {self.merge_depthwise!r}")
         if self.batched_pointwise is None:
             self.batched_pointwise = self.backend == 'torch'
+        if self.dense_expanding_max_in is None:
+            self.dense_expanding_max_in = 16 if self.backend == 'torch' \
+                else 0
         if self.split_expanding is None:
             self.split_expanding = self.backend == 'onnxruntime'
 
@@ -253,7 +269,6 @@ class _PhysicalSpatialAttention(nn.Module):
 
 
 def _spatial_in_order(spatial: nn.Module, order: torch.Tensor):
-    import copy
     return _PhysicalSpatialAttention(copy.deepcopy(spatial), order)
 
 
@@ -288,8 +303,8 @@ class ChainCompiler:
                 Defaults to the logical order.
             out_order (Tensor, optional): Required physical order of the
                 output; None leaves it free (the returned order says what it
-                is). Ignored for residual chains, whose output must be in
-                ``in_order``.
+                is). A residual chain's output is in its input's order, so
+                when both are given and differ the input is gathered first.
 
         Returns:
             tuple: ``(module, output order)``.
@@ -310,6 +325,13 @@ class ChainCompiler:
         if in_order is None and first_channels is not None:
             in_order = torch.arange(first_channels)
         if chain.residual:
+            if out_order is not None and in_order is not None and \
+                    not torch.equal(out_order, in_order):
+                # the shortcut adds the input as stored: bring it to the
+                # required order first, then compile in that order
+                inner, order = self.compile(chain, out_order, out_order)
+                gather = DeployGather(inverse_permutation(in_order)[out_order])
+                return DeploySequential([gather, inner]), order
             out_order = in_order
         order = in_order
         modules: List[nn.Module] = []
@@ -367,6 +389,12 @@ class ChainCompiler:
             order = torch.arange(cin)
         modules = []
         if op.groups == 1:
+            out = target if target is not None else \
+                torch.arange(op.out_channels)
+            conv = _permute_conv(op, order, out, dense=True)
+            return [_conv_module(conv, act, self.policy)], out
+        if op.is_depthwise and op.out_channels > cin and \
+                cin <= self.policy.dense_expanding_max_in:
             out = target if target is not None else \
                 torch.arange(op.out_channels)
             conv = _permute_conv(op, order, out, dense=True)

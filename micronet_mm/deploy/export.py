@@ -25,7 +25,7 @@ class ExportError(RuntimeError):
 
 
 class TensorForward(nn.Module):
-    """``model(inputs, mode='tensor')`` (OpenMMLab models) or
+    """``model(inputs, None, mode='tensor')`` (OpenMMLab models) or
     ``model(inputs)`` (plain modules) as a one-input module whose output is
     a tensor or a tuple of tensors."""
 
@@ -35,8 +35,11 @@ class TensorForward(nn.Module):
         self.tensor_mode = _has_tensor_mode(model)
 
     def forward(self, inputs: torch.Tensor):
-        out = self.model(inputs, mode='tensor') if self.tensor_mode \
-            else self.model(inputs)
+        if self.tensor_mode:
+            # mmpose's forward takes data_samples positionally
+            out = self.model(inputs, data_samples=None, mode='tensor')
+        else:
+            out = self.model(inputs)
         if isinstance(out, (list, tuple)):
             return tuple(out)
         if isinstance(out, dict):

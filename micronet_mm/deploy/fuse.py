@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from .compiler import ChainCompiler, FusePolicy
+from .graph import inverse_permutation, is_identity
 from .lower import (
     NotLowerable,
     lower_block_a,
@@ -38,6 +39,7 @@ from .lower import (
     lower_shift_max,
     lower_stem,
 )
+from .modules import DeployGather, DeploySequential
 
 # class name -> lowering function; names, so that this module does not
 # import mmpretrain/mmseg/mmpose-dependent code
@@ -68,22 +70,48 @@ def _lowering_for(module: nn.Module) -> Optional[Callable]:
 
 
 def _fuse_backbone(backbone: nn.Module, compiler: ChainCompiler,
-                   merge: bool) -> None:
-    """Compile every layer of a MicroNet, passing channel orders on."""
-    order = None
+                   merge) -> None:
+    """Compile every layer of a MicroNet, passing channel orders on.
+
+    A layer that cannot be lowered exactly (e.g. built with GroupNorm) is
+    kept in training form, with only its children rewritten generically;
+    the channel order is restored to the logical one before it.
+    """
     names = list(backbone.layer_names)
-    exposed = set(backbone.out_indices) | {len(names) - 1}
-    for i, name in enumerate(names):
-        layer = getattr(backbone, name)
+    layers = [getattr(backbone, name) for name in names]
+    chains = []
+    for layer in layers:
         lowering = _lowering_for(layer)
-        if lowering is None:
-            raise NotLowerable(f'MicroNet.{name} is a {type(layer).__name__}'
-                               ', which the deploy rewrite does not know')
-        chain = lowering(layer, merge)
-        out_order = None
-        if i in exposed:
-            out_order = torch.arange(backbone.out_channels_per_layer[i])
-        module, order = compiler.compile(chain, order, out_order)
+        chain = None
+        if lowering is not None:
+            try:
+                chain = lowering(layer, merge)
+            except NotLowerable:
+                chain = None
+        chains.append(chain)
+    # required output order of each layer: the logical one where a feature
+    # is returned; a residual layer's input must be in its output's order,
+    # so the requirement moves back to the layer before it
+    exposed = set(backbone.out_indices) | {len(names) - 1}
+    required = [
+        torch.arange(backbone.out_channels_per_layer[i])
+        if i in exposed else None for i in range(len(names))
+    ]
+    for i in range(len(names) - 1, 0, -1):
+        if chains[i] is not None and chains[i].residual and \
+                required[i] is not None and required[i - 1] is None:
+            required[i - 1] = required[i]
+    order = None
+    for i, (name, layer, chain) in enumerate(zip(names, layers, chains)):
+        if chain is None:
+            _fuse_children(layer, compiler, merge)
+            if order is not None and not is_identity(order):
+                layer = DeploySequential(
+                    [DeployGather(inverse_permutation(order)), layer])
+            setattr(backbone, name, layer)
+            order = None
+            continue
+        module, order = compiler.compile(chain, order, required[i])
         setattr(backbone, name, module)
     backbone.deploy = True
 

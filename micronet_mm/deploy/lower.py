@@ -222,6 +222,9 @@ def lower_separable(module, merge=True) -> List[ConvOp]:
     merged = merge_separable(v_ops[0], h_ops[0])
     if merge == 'no-edge' and merged.edge is not None:
         return v_ops + h_ops
+    if merge == 'no-edge-grouped' and merged.edge is not None and \
+            merged.groups > 1:
+        return v_ops + h_ops
     return [merged]
 
 

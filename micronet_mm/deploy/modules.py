@@ -78,21 +78,31 @@ class DeployConv2d(nn.Module):
         return full - self.edge_sum.to(ones.dtype)
 
     def _edge_slices(self, width: int, ref: torch.Tensor):
+        """Border columns and their ``delta`` for an input ``width``.
+
+        ``delta[o, w] = -sum of edge[o, t]`` over the taps ``t`` of output
+        column ``w`` that fall on the padding, computed from the geometry
+        so that interior columns are exactly zero and are never touched.
+        """
         key = (width, ref.dtype, ref.device)
         cached = self._delta_cache.get(key)
         if cached is None:
-            with torch.no_grad():
-                ones = torch.ones(1, 1, 1, width, dtype=ref.dtype,
-                                  device=ref.device)
-                delta = self._edge_row(ones)[0, :, 0]  # (C_out, W_out)
-            nonzero = (delta != 0).any(0).nonzero().flatten().tolist()
-            w_out = delta.shape[1]
-            left = [i for i in nonzero if i < (w_out + 1) // 2]
-            right = [i for i in nonzero if i >= (w_out + 1) // 2]
+            stride, padding, dilation = self.edge_geometry
+            taps = self.edge.shape[-1]
+            w_out = (width + 2 * padding - dilation *
+                     (taps - 1) - 1) // stride + 1
+            cols = torch.arange(w_out).view(-1, 1) * stride - padding + \
+                torch.arange(taps).view(1, -1) * dilation
+            padded = ((cols < 0) | (cols >= width)).to(self.edge.dtype)
+            delta = -(self.edge[:, 0, 0, :] @ padded.t())  # (C_out, W_out)
+            rows = padded.sum(1) > 0
+            left = [i for i in range(w_out) if rows[i] and i < w_out // 2]
             n_left = max(left) + 1 if left else 0
-            start_right = min(right) if right else w_out
-            cached = (n_left, delta[:, None, :n_left].contiguous(),
-                      start_right, delta[:, None, start_right:].contiguous())
+            right = [i for i in range(w_out) if rows[i] and i >= n_left]
+            start = min(right) if right else w_out
+            delta = delta.to(device=ref.device, dtype=ref.dtype)
+            cached = (n_left, delta[:, None, :n_left].contiguous(), start,
+                      delta[:, None, start:].contiguous())
             self._delta_cache[key] = cached
         return cached
 
@@ -217,8 +227,9 @@ class DeployShiftMax(nn.Module):
     * the input may be stored in any channel order: the shift indices, the
       hyper-function's first layer columns and last layer rows are permuted
       accordingly, so no data moves to undo a channel permutation;
-    * the ``(h_sigmoid(z) - 0.5) * 2 * range`` rescale is folded into the
-      last linear layer, leaving ``clamp(z, -range, range) + offset``;
+    * the ``(h_sigmoid(z) - 0.5) * 2 * range`` rescale and the offsets are
+      folded into the last linear layer and the clamp bounds, leaving
+      ``clamp(z, offset - range, offset + range)``;
     * the ``J - 1`` shifted copies are gathered once each and combined with
       fused multiply-adds (no per-coefficient slicing);
     * a static Shift-Max keeps its coefficients as a constant.
@@ -268,9 +279,15 @@ class DeployShiftMax(nn.Module):
                 self.fc1.weight.copy_(fc1_weight)
                 self.fc1.bias.copy_(fc1_bias)
                 self.fc2.weight.copy_(fc2_weight)
-                self.fc2.bias.copy_(fc2_bias)
+                # clamp(z, -r, r) + o == clamp(z + o, o - r, o + r): the
+                # offsets move into the bias and the clamp bounds, one op
+                # less per Shift-Max
+                self.fc2.bias.copy_(fc2_bias + offset)
             self.coef_range = float(coef_range)
-            self.register_buffer('offset', offset.clone(), persistent=False)
+            self.register_buffer(
+                'coef_min', offset - coef_range, persistent=False)
+            self.register_buffer(
+                'coef_max', offset + coef_range, persistent=False)
             self.channels = fc1_weight.shape[1]
         else:
             self.register_buffer('static_coefficients', coefficients.clone(),
@@ -284,8 +301,7 @@ class DeployShiftMax(nn.Module):
         if not self.dynamic:
             return self.static_coefficients.view(1, -1)
         z = self.fc2(F.relu(self.fc1(x.mean((2, 3)))))
-        return torch.clamp(z, -self.coef_range, self.coef_range) + \
-            self.offset
+        return torch.clamp(z, self.coef_min, self.coef_max)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         k, j = self.num_fusions, self.num_shifts

@@ -41,7 +41,7 @@ class TensorModeWrapper(nn.Module):
         self.model = model
 
     def forward(self, inputs: torch.Tensor):
-        return self.model(inputs, mode='tensor')
+        return self.model(inputs, data_samples=None, mode='tensor')
 
 
 def paper_madds(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> int:

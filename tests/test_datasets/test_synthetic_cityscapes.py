@@ -234,8 +234,10 @@ def test_pixel_colour_alone_is_a_weak_classifier(tmp_path):
     gt = np.concatenate(gts)
     for name, pred in preds.items():
         miou, acc = _pixel_miou(np.concatenate(pred), gt)
-        assert miou < 0.35, (name, miou, acc)
-        assert acc < 0.75, (name, miou, acc)
+        # Measured here: mIoU 0.07-0.09, pixel accuracy 0.2-0.4 (always
+        # predicting 'road' scores about 0.3).
+        assert miou < 0.25, (name, miou, acc)
+        assert acc < 0.6, (name, miou, acc)
 
 
 def test_refuses_to_overwrite_non_empty_root(tmp_path):

@@ -10,13 +10,15 @@ def _call(model: nn.Module, x: torch.Tensor):
     except ImportError:  # pragma: no cover
         BaseModel = ()
     if isinstance(model, BaseModel):
-        return model(x, mode='tensor')
+        return model(x, data_samples=None, mode='tensor')
     return model(x)
 
 
 def randomize_(model: nn.Module,
                seed: int = 0,
-               shape=(48, 64)) -> nn.Module:
+               shape=(48, 64),
+               channels: int = 3,
+               forward=None) -> nn.Module:
     """Non-trivial weights that keep the input signal alive to the end.
 
     Default initialisations hide folding mistakes: BatchNorm starts as the
@@ -26,7 +28,16 @@ def randomize_(model: nn.Module,
     ``shape`` so that every layer's output still depends on the input (with
     random statistics the biases swamp the signal after a few layers, and a
     wrong channel order in a deep layer could go unnoticed).
+
+    Args:
+        model (nn.Module): Model, changed in place.
+        seed (int): Random seed.
+        shape (tuple[int, int]): Calibration input size.
+        channels (int): Calibration input channels.
+        forward (callable, optional): ``forward(model, x)``; defaults to
+            tensor mode for OpenMMLab models, ``model(x)`` otherwise.
     """
+    forward = forward or _call
     gen = torch.Generator().manual_seed(seed)
     norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
     with torch.no_grad():
@@ -56,7 +67,7 @@ def randomize_(model: nn.Module,
         was_training = model.training
         model.train()
         for _ in range(2):
-            _call(model, torch.randn(4, 3, *shape, generator=gen))
+            forward(model, torch.randn(4, channels, *shape, generator=gen))
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum
             # shift the statistics a little so the folded bias is not the

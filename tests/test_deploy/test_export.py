@@ -108,22 +108,36 @@ def test_cli_exports_a_config(tmp_path):
     assert out.read_bytes() == before
 
 
+def _cli(*args):
+    """Run the tool in-process; returns the SystemExit message or None."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'export_onnx_tool', osp.join(REPO, EXPORT))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    try:
+        tool.main(list(args))
+    except SystemExit as exit:
+        return str(exit.code)
+    return None
+
+
 def test_cli_bad_inputs_leave_no_file(tmp_path):
     out = tmp_path / 'x.onnx'
-    # unknown config
-    proc = run_tool(EXPORT, 'configs/cls/nope.py', '--out', str(out),
-                    check=False)
-    assert proc.returncode != 0 and 'does not exist' in proc.stderr
-    # checkpoint of another arch
+    message = _cli('configs/cls/nope.py', '--out', str(out))
+    assert 'does not exist' in message and 'nope.py' in message
+    # a checkpoint of another arch
     from micronet_mm.apis import build_model_from_config
     model, _ = build_model_from_config(
         osp.join(REPO, 'configs', 'cls', 'micronet_m1_in1k.py'))
     ckpt = tmp_path / 'm1.pth'
     torch.save({'state_dict': model.state_dict()}, ckpt)
-    proc = run_tool(EXPORT, CLS, str(ckpt), '--out', str(out), check=False)
-    assert proc.returncode != 0 and 'another arch' in proc.stderr
+    message = _cli(CLS, str(ckpt), '--out', str(out))
+    assert 'another arch' in message and 'm1.pth' in message
     # a shape the model cannot take
-    proc = run_tool(EXPORT, CLS, '--out', str(out), '--shape', '0', '64',
-                    check=False)
-    assert proc.returncode != 0 and 'positive' in proc.stderr
+    message = _cli(CLS, '--out', str(out), '--shape', '0', '64')
+    assert 'positive' in message
+    # an output directory that does not exist
+    message = _cli(CLS, '--out', str(tmp_path / 'no' / 'x.onnx'))
+    assert 'does not exist' in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ['m1.pth']
