@@ -8,15 +8,28 @@ import micronet_mm
 @pytest.mark.parametrize('package,names', [
     ('mmpretrain', ['MicroNet', 'MicroNetClsHead',
                     'MutualLearningClassifier']),
-    ('mmseg', ['MicroNet', 'MRASPPHead']),
-    ('mmpose', ['MicroNet']),
+    ('mmseg', ['MicroNet', 'MicroNetTrunk', 'MRASPPHead']),
+    ('mmpose', ['MicroNet', 'MicroKeypointHead']),
 ])
-def test_modules_registered_in_each_package(package, names):
+def test_models_registered_in_each_package(package, names):
     registry = importlib.import_module(f'{package}.registry')
     for name in names:
         cls = registry.MODELS.get(name)
         assert cls is not None, f'{name} missing from {package}'
         assert cls.__module__.startswith('micronet_mm.')
+
+
+def test_every_table_entry_is_in_its_registry():
+    from micronet_mm.registry import _REGISTRATIONS
+    for registry_module, entries in _REGISTRATIONS.items():
+        package = importlib.import_module(registry_module)
+        for module_path, class_name, *rest in entries:
+            registry = getattr(package, rest[0] if rest else 'MODELS')
+            expected = getattr(importlib.import_module(module_path),
+                               class_name)
+            # look up in the registry itself, not its parents or children
+            assert registry._module_dict.get(class_name) is expected, (
+                f'{class_name} not in {registry_module}.{registry.name}')
 
 
 def test_backbone_is_the_same_class_everywhere():

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Multi-process training with torchrun on one or several machines.
 #   bash tools/dist_train.sh CONFIG NPROC [train.py args...]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node.
-# The backend (nccl on GPU, gloo on CPU) is chosen by tools/train.py.
+# NPROC processes per machine (one per GPU; on CPU machines each process
+# gets OMP_NUM_THREADS threads). Multi-node: set NNODES, NODE_RANK,
+# MASTER_ADDR (and PORT) on every node. The backend (nccl on GPU, gloo on
+# CPU) is chosen by tools/train.py. See docs/en/scaling_out.md.
 set -euo pipefail
 CONFIG=$1
 NPROC=$2

@@ -8,7 +8,11 @@ import argparse
 import os
 import sys
 
-from micronet_mm.engine import prepare_test_config
+from micronet_mm.apis import ConfigError, clear_build_errors
+from micronet_mm.datasets.transforms import BadImageError
+from micronet_mm.engine import IncompatibleCheckpointError, prepare_test_config
+from micronet_mm.engine.dist import init_cpu_distributed
+from micronet_mm.engine.preflight import check_data_paths, splits_used
 
 
 def parse_args(argv=None):
@@ -46,14 +50,22 @@ def main(argv=None):
             show_dir=args.show_dir,
             cfg_options=args.cfg_options,
             launcher=args.launcher)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+        check_data_paths(cfg, splits_used(cfg, 'test'))
+        init_cpu_distributed(args.launcher,
+                             cfg.get('env_cfg', {}).get('dist_cfg'))
+    except (FileNotFoundError, FileExistsError, ValueError, KeyError,
+            RuntimeError) as err:
         sys.exit(f'test: {err}')
 
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
-    metrics = runner.test()
+    try:
+        with clear_build_errors(cfg):
+            runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+                Runner.from_cfg(cfg)
+            metrics = runner.test()
+    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+        sys.exit(f'test: {err}')
     return metrics
 
 

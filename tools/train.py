@@ -13,7 +13,14 @@ import argparse
 import os
 import sys
 
-from micronet_mm.engine import prepare_train_config
+from micronet_mm.apis import ConfigError, clear_build_errors
+from micronet_mm.datasets.transforms import BadImageError
+from micronet_mm.engine import (
+    IncompatibleCheckpointError,
+    prepare_train_config,
+)
+from micronet_mm.engine.dist import init_cpu_distributed
+from micronet_mm.engine.preflight import check_data_paths, splits_used
 
 
 def parse_args(argv=None):
@@ -66,16 +73,24 @@ def main(argv=None):
             cfg_options=args.cfg_options,
             launcher=args.launcher,
             overwrite=args.overwrite)
-    except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
+        check_data_paths(cfg, splits_used(cfg, 'train'))
+        init_cpu_distributed(args.launcher,
+                             cfg.get('env_cfg', {}).get('dist_cfg'))
+    except (FileNotFoundError, FileExistsError, ValueError, KeyError,
+            RuntimeError) as err:
         sys.exit(f'train: {err}')
 
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        with clear_build_errors(cfg):
+            if 'runner_type' in cfg:
+                runner = RUNNERS.build(cfg)
+            else:
+                runner = Runner.from_cfg(cfg)
+            runner.train()
+    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+        sys.exit(f'train: {err}')
 
 
 if __name__ == '__main__':

@@ -9,17 +9,77 @@ import os
 import os.path as osp
 import re
 import zipfile
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
 from ..apis import load_config
+from ..datasets.transforms import install_data_checks
 
 
 def _has_cuda() -> bool:
     return torch.cuda.is_available()
+
+
+_PRETTY_TEXT: Dict[str, str] = {}
+
+
+class CachedTextConfig(Config):
+    """``Config`` whose ``pretty_text`` is formatted once per content.
+
+    MMEngine formats the config with yapf (about 3 s for our configs on one
+    core) each time it logs the config, dumps it, and in *every* checkpoint
+    it saves (``meta['cfg']``), which made a checkpoint take seconds. The
+    unformatted text (milliseconds) keys a cache of the formatted one, so
+    the output is unchanged and a modified config is formatted again.
+    """
+
+    @property
+    def pretty_text(self) -> str:
+        fmt = self._format_python_code
+        object.__setattr__(self, '_format_python_code', False)
+        try:
+            raw = Config.pretty_text.fget(self)
+        finally:
+            object.__setattr__(self, '_format_python_code', fmt)
+        if not fmt:
+            return raw
+        text = _PRETTY_TEXT.get(raw)
+        if text is None:
+            text = Config.pretty_text.fget(self)
+            if len(_PRETTY_TEXT) >= 16:
+                _PRETTY_TEXT.clear()
+            _PRETTY_TEXT[raw] = text
+        return text
+
+
+def make_resume_exact(cfg: Config) -> None:
+    """Turn ``persistent_workers`` off for deterministic epoch-based runs.
+
+    MMEngine seeds each data loader worker when it starts. Persistent
+    workers start once and carry their random streams across epochs, so
+    the workers of a resumed run (started at the resumed epoch) would
+    augment differently from those of the uninterrupted run. Restarted
+    each epoch, workers of both runs start from the same seeds. Only with
+    ``randomness.deterministic`` (the setting that asks for repeatable
+    runs); iteration-based loops replay their data loader on resume and
+    keep persistent workers.
+    """
+    if not (cfg.get('randomness') or {}).get('deterministic'):
+        return
+    train_cfg = cfg.get('train_cfg') or {}
+    by_epoch = train_cfg.get('by_epoch', train_cfg.get(
+        'type', 'EpochBasedTrainLoop') == 'EpochBasedTrainLoop')
+    loader = cfg.get('train_dataloader') or {}
+    if by_epoch and loader.get('num_workers', 0) > 0 and loader.get(
+            'persistent_workers'):
+        loader['persistent_workers'] = False
+        print_log('randomness.deterministic: train_dataloader workers '
+                  'restart every epoch (persistent_workers=False) so that '
+                  'a resumed run repeats the uninterrupted one',
+                  logger='current')
 
 
 def replace_sync_bn(cfg_node):
@@ -94,17 +154,27 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
 
 
 def install_safety_hooks(cfg: Config) -> None:
-    """Atomic checkpoints, a stop at the first non-finite loss and random
-    states in checkpoints, for every config (see ``engine/hooks.py``)."""
+    """Atomic checkpoints, a stop at the first non-finite loss, random
+    states in checkpoints, a refusal of other tasks' checkpoints and (with
+    ``skip_bad_images``) a count of skipped images, for every config (see
+    ``engine/hooks.py``)."""
     hooks = cfg.setdefault('default_hooks', {})
     checkpoint = hooks.get('checkpoint')
     if checkpoint is not None and checkpoint.get(
             'type', 'CheckpointHook') in ('CheckpointHook',
                                           'mmengine.CheckpointHook'):
         checkpoint['type'] = 'AtomicCheckpointHook'
+    names = ['NonFiniteLossHook', 'RNGStateHook', 'CheckpointTaskHook']
+    if cfg.get('skip_bad_images', False):
+        names.append('BadImageReportHook')
+    _add_custom_hooks(cfg, names)
+
+
+def _add_custom_hooks(cfg: Config, names: Sequence[str]) -> None:
     custom = list(cfg.get('custom_hooks', None) or [])
-    for name in ('NonFiniteLossHook', 'RNGStateHook'):
-        if not any(h.get('type') == name for h in custom):
+    for name in names:
+        if not any(h.get('type') in (name, f'mmengine.{name}')
+                   for h in custom):
             custom.append(dict(type=name))
     cfg.custom_hooks = custom
 
@@ -124,6 +194,20 @@ def _setup_device(cfg: Config, launcher: str):
             print_log(f'no CUDA device: {n} SyncBN layer config(s) use BN',
                       logger='current')
         cfg.pop('sync_bn', None)
+        if launcher != 'none':
+            # MMEngine passes device_ids=[LOCAL_RANK] to DDP, which torch
+            # only accepts for GPU modules
+            wrapper = cfg.get('model_wrapper_cfg') or dict(
+                type='MMDistributedDataParallel',
+                broadcast_buffers=False,
+                find_unused_parameters=cfg.get('find_unused_parameters',
+                                               False))
+            wrapper['device_ids'] = None
+            cfg.model_wrapper_cfg = wrapper
+    if launcher != 'none':
+        # without SyncBN every rank keeps its own BN statistics: average
+        # them before each validation (and at each epoch end)
+        _add_custom_hooks(cfg, ['SyncBuffersHook'])
 
 
 def enable_amp(cfg: Config):
@@ -163,6 +247,7 @@ def prepare_train_config(config: str,
             holds checkpoints (they get replaced). Defaults to False.
     """
     cfg = load_config(config, cfg_options)
+    object.__setattr__(cfg, '__class__', CachedTextConfig)
     cfg.work_dir = work_dir or cfg.get('work_dir') or \
         _default_work_dir(config)
     if resume == 'auto':
@@ -186,6 +271,8 @@ def prepare_train_config(config: str,
             'pass --resume to continue that run, --work-dir for a new one, '
             'or --overwrite to replace them')
     install_safety_hooks(cfg)
+    make_resume_exact(cfg)
+    install_data_checks(cfg)
     if amp:
         enable_amp(cfg)
     _setup_device(cfg, launcher)
@@ -203,9 +290,12 @@ def prepare_test_config(config: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     cfg = load_config(config, cfg_options)
+    object.__setattr__(cfg, '__class__', CachedTextConfig)
     cfg.work_dir = work_dir or cfg.get('work_dir') or \
         _default_work_dir(config)
     cfg.load_from = checkpoint
+    install_data_checks(cfg)
+    _add_custom_hooks(cfg, ['CheckpointTaskHook'])
     cfg.resume = False
     if out is not None:
         if osp.exists(out):

@@ -79,7 +79,7 @@ def test_install_safety_hooks_replaces_checkpoint_hook():
     install_safety_hooks(cfg)  # idempotent
     assert cfg.default_hooks.checkpoint.type == 'AtomicCheckpointHook'
     assert [h['type'] for h in cfg.custom_hooks] == [
-        'NonFiniteLossHook', 'RNGStateHook']
+        'NonFiniteLossHook', 'RNGStateHook', 'CheckpointTaskHook']
 
 
 def test_atomic_checkpoints_keep_only_complete_files(tmp_path):
@@ -143,25 +143,115 @@ def test_nan_loss_stops_with_iteration_and_keeps_last_good(tmp_path):
     assert not (tmp_path / 'epoch_3.pth').exists()
 
 
-def test_rng_state_restored_only_on_resume():
+class _Hub:
+
+    def __init__(self, info=None):
+        self.info = dict(info or {})
+
+    def get_info(self, key, default=None):
+        return self.info.get(key, default)
+
+
+class _EpochLoop:
+    pass
+
+
+class _FakeRunner:
+
+    def __init__(self, iter=7, loop=None, info=None):
+        self.iter = iter
+        self.train_loop = loop or _EpochLoop()
+        self.train_dataloader = [0] * 7  # 7 iterations per epoch
+        self.message_hub = _Hub(info)
+
+
+def test_rng_state_restored_before_the_epoch_only_on_resume():
     hook = RNGStateHook()
     ckpt = {}
     torch.manual_seed(123)
-    hook.before_save_checkpoint(None, ckpt)
+    hook.before_save_checkpoint(_FakeRunner(), ckpt)
     expected = torch.rand(3)
-
-    class FakeRunner:
-        iter = 7
 
     torch.manual_seed(0)
     hook.after_load_checkpoint(None, ckpt)
-    hook.before_train_iter(FakeRunner(), 0)
+    hook.before_train_epoch(_FakeRunner(iter=7))
     assert torch.equal(torch.rand(3), expected)
 
-    FakeRunner.iter = 0  # load_from, not a resume: states untouched
+    # load_from, not a resume: states untouched
     hook.after_load_checkpoint(None, ckpt)
     torch.manual_seed(0)
     fresh = torch.rand(3)
     torch.manual_seed(0)
-    hook.before_train_iter(FakeRunner(), 0)
+    hook.before_train_epoch(_FakeRunner(iter=0))
     assert torch.equal(torch.rand(3), fresh)
+
+
+def test_rng_state_restored_after_the_iteration_loop_replay():
+    class IterLoop:
+        def __init__(self):
+            self.dataloader_iterator = iter(range(100))
+
+    hook = RNGStateHook()
+    ckpt = {}
+    torch.manual_seed(5)
+    hook.before_save_checkpoint(_FakeRunner(), ckpt)
+    expected = torch.rand(2)
+    hook.after_load_checkpoint(None, ckpt)
+    loop = IterLoop()
+    real = loop.dataloader_iterator
+    hook.before_train_epoch(_FakeRunner(iter=3, loop=loop))
+    # the loop replays 3 batches; the replay may draw random numbers
+    torch.manual_seed(99)
+    assert [next(loop.dataloader_iterator) for _ in range(3)] == [0, 1, 2]
+    torch.rand(10)
+    # the first new batch is drawn with the checkpoint's states
+    assert next(loop.dataloader_iterator) == 3
+    assert torch.equal(torch.rand(2), expected)
+    assert loop.dataloader_iterator is real  # unwrapped again
+
+
+def test_each_rank_restores_its_own_states(monkeypatch):
+    from mmengine import dist
+    hook = RNGStateHook()
+    states = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        states.append(dict(torch=torch.get_rng_state(), cuda=[],
+                           python=__import__('random').getstate(),
+                           numpy=__import__('numpy').random.get_state()))
+    ckpt = {}
+    # AtomicCheckpointHook gathered both ranks' states at iteration 7
+    hook.before_save_checkpoint(
+        _FakeRunner(iter=7, info={'rng_states_all_ranks': (7, states)}),
+        ckpt)
+    assert len(ckpt['rng_state']['ranks']) == 2
+    monkeypatch.setattr(dist, 'get_rank', lambda: 1)
+    hook.after_load_checkpoint(None, ckpt)
+    hook.before_train_epoch(_FakeRunner(iter=7))
+    torch.manual_seed(2)
+    expected = torch.rand(2)
+    hook.after_load_checkpoint(None, ckpt)
+    hook.before_train_epoch(_FakeRunner(iter=7))
+    assert torch.equal(torch.rand(2), expected)
+    # a run with more processes than the checkpoint: rank 0's states
+    monkeypatch.setattr(dist, 'get_rank', lambda: 5)
+    hook.after_load_checkpoint(None, ckpt)
+    hook.before_train_epoch(_FakeRunner(iter=7))
+    torch.manual_seed(1)
+    expected = torch.rand(2)
+    hook.after_load_checkpoint(None, ckpt)
+    hook.before_train_epoch(_FakeRunner(iter=7))
+    assert torch.equal(torch.rand(2), expected)
+
+
+def test_validation_does_not_change_training_random_states(tmp_path):
+    runner = _runner(tmp_path, epochs=1)
+    hook = next(h for h in runner.hooks if isinstance(h, RNGStateHook))
+    runner.train_loop  # build the loop, as training does
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    hook.before_val(runner)
+    torch.rand(50)  # e.g. creating the validation loader iterator
+    hook.after_val(runner)
+    assert torch.equal(torch.rand(2), expected)

@@ -6,12 +6,11 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from tests.helpers.tools import REPO, run_tool
+from tests.helpers.training import write_two_class_folder
 
 CONFIG = '''
 _base_ = [{base!r}]
@@ -55,16 +54,7 @@ randomness = dict(seed=0)
 
 @pytest.fixture(scope='module')
 def image_folder(tmp_path_factory):
-    root = tmp_path_factory.mktemp('imgs')
-    rng = np.random.default_rng(0)
-    for split, n in (('train', 8), ('val', 4)):
-        for label, colour in (('dark', 40), ('bright', 200)):
-            path = root / split / label
-            path.mkdir(parents=True)
-            for i in range(n // 2):
-                img = rng.integers(0, 50, (80, 96, 3)) + colour
-                Image.fromarray(img.astype(np.uint8)).save(path / f'{i}.png')
-    return str(root)
+    return write_two_class_folder(tmp_path_factory.mktemp('imgs'), (80, 96))
 
 
 def _config(tmp_path, root, epochs):
