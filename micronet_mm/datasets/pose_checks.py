@@ -44,8 +44,9 @@ def _evaluators(node, key: str) -> Iterator[Tuple[str, dict]]:
 def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
     """Describe every data file of ``cfg`` that does not exist.
 
-    Checked: ``ann_file`` and ``bbox_file`` (resolved against
-    ``data_root`` as mmengine does) and the image folder
+    Checked: ``ann_file`` (resolved against ``data_root`` as mmengine
+    does), ``bbox_file`` (used as given: mmpose does not join it with
+    ``data_root``) and the image folder
     ``data_prefix['img']`` of each ``{split}_dataloader.dataset``, and the
     ``ann_file`` of each ``{split}_evaluator``.
 
@@ -68,7 +69,8 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
                 value = dataset.get(name)
                 if not value:
                     continue
-                path = _resolve(root, value)
+                path = _resolve(root, value) if name == 'ann_file' \
+                    else value
                 if not osp.isfile(path):
                     problems.append(
                         f'{key}.{name} = {value!r}: file {path!r} does not '

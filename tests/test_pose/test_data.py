@@ -222,3 +222,21 @@ def test_real_coco_sample(coco_sample, m0_checkpoint):
     metric.process([], samples)
     ap = metric.evaluate(size=len(samples))['coco/AP']
     assert 0.0 <= ap <= 1.0
+
+
+def test_relative_data_root_is_checked_as_mmpose_reads_it(
+        tiny_coco_kpt, tmp_path, monkeypatch):
+    """As in the COCO configs: a relative data_root, and a bbox_file that
+    already starts with it (mmpose does not join bbox_file with data_root,
+    unlike ann_file)."""
+    shutil.copytree(tiny_coco_kpt, tmp_path / 'data' / 'kpt')
+    monkeypatch.chdir(tmp_path)
+    cfg = _config_for('data/kpt')
+    assert missing_pose_data_files(cfg) == []
+    assert osp.isfile(cfg.val_dataloader.dataset.bbox_file)
+    # the same bbox_file given relative to data_root is not where mmpose
+    # looks, and is reported
+    cfg.val_dataloader.dataset.bbox_file = \
+        'annotations/person_detections_val.json'
+    problems = missing_pose_data_files(cfg)
+    assert any('val_dataloader.dataset.bbox_file' in p for p in problems)

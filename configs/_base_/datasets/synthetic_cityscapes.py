@@ -3,9 +3,8 @@
 # classes), for the quickstart and CPU smoke training. Generate it with
 #   python tools/dataset_converters/generate_synthetic_cityscapes.py \
 #       data/synthetic_cityscapes
-# Images are used at half resolution (128x256) for training and testing:
-# within a CPU budget of minutes, 4x more scenes per second beat the finer
-# detail (measured: benchmarks/results/seg.md); predictions are resized to
+# Images are used at half resolution (128x256) for training and testing,
+# so a CPU budget of minutes sees 4x more scenes; predictions are resized to
 # the 256x512 labels for the metric. Layout, dataset type, label checks and
 # metric are those of the Cityscapes base.
 _base_ = ['./cityscapes_1024x2048.py']
