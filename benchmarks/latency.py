@@ -37,7 +37,6 @@ import io
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 from typing import Callable, Dict, List, Optional
@@ -48,6 +47,8 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
+
+from benchmarks.machine import cpu_name  # noqa: E402
 
 TASKS = dict(
     cls=dict(shape=(224, 224), threads=1, archs=('4m', 'm0', 'm1', 'm2',
@@ -482,18 +483,9 @@ def _meta() -> dict:
         ort_version = onnxruntime.__version__
     except ImportError:
         ort_version = 'n/a'
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else 'n/a'
     return dict(
-        date=datetime.date.today().isoformat(), cpu=cpu,
+        date=datetime.date.today().isoformat(), cpu=cpu_name(),
         cores=os.cpu_count(), torch=torch.__version__,
         onnxruntime=ort_version, load=f'{load:.1f}'
         if isinstance(load, float) else load, command=COMMAND)

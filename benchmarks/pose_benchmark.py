@@ -37,7 +37,6 @@ import json
 import math
 import os
 import os.path as osp
-import platform
 import subprocess
 import sys
 import time
@@ -48,6 +47,8 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
+
+from benchmarks.machine import cpu_name  # noqa: E402
 
 MICRONET = {
     arch: osp.join(REPO, 'configs', 'pose',
@@ -271,17 +272,6 @@ def _load_average() -> List[float]:
         return []
 
 
-def _cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _git_commit() -> str:
     try:
         return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
@@ -396,7 +386,7 @@ def main(argv=None):
             ' '.join(argv if argv is not None else sys.argv[1:]),
             date=datetime.datetime.now().isoformat(timespec='seconds'),
             commit=_git_commit(),
-            cpu=_cpu_name(),
+            cpu=cpu_name(),
             cpus=os.cpu_count(),
             torch=torch.__version__,
             train_threads=torch.get_num_threads(),

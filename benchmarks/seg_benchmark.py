@@ -33,7 +33,6 @@ import datetime
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import tempfile
 import time
@@ -48,6 +47,8 @@ from mmengine.hooks import Hook  # noqa: E402
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
+
+from benchmarks.machine import cpu_name  # noqa: E402
 
 SYNTH_CONFIG = osp.join(REPO, 'configs', 'seg',
                         'micronet_m0_mraspp_synthetic-cityscapes.py')
@@ -222,16 +223,7 @@ def toy_train(name: str, iters: int, evals: int, data_root: str,
 
 # ---------------------------------------------------------------- report
 def _meta(threads: int) -> dict:
-    cpu = platform.processor() or 'unknown CPU'
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return dict(date=datetime.date.today().isoformat(), cpu=cpu,
+    return dict(date=datetime.date.today().isoformat(), cpu=cpu_name(),
                 cores=os.cpu_count(), threads=threads,
                 omp_wait_policy=os.environ.get('OMP_WAIT_POLICY'),
                 torch=torch.__version__, command=COMMAND,
