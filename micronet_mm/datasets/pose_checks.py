@@ -13,7 +13,7 @@ from typing import Iterator, List, Tuple
 _SPLITS = ('train', 'val', 'test')
 
 
-def _datasets(node, key: str) -> Iterator[Tuple[str, dict]]:
+def iter_datasets(node, key: str) -> Iterator[Tuple[str, dict]]:
     """Dataset dicts under ``node`` (wrappers such as ConcatDataset or
     RepeatDataset included), with their config key."""
     if not isinstance(node, dict):
@@ -21,14 +21,15 @@ def _datasets(node, key: str) -> Iterator[Tuple[str, dict]]:
     yield key, node
     inner = node.get('dataset')
     if isinstance(inner, dict):
-        yield from _datasets(inner, f'{key}.dataset')
+        yield from iter_datasets(inner, f'{key}.dataset')
     for i, item in enumerate(node.get('datasets') or []):
-        yield from _datasets(item, f'{key}.datasets[{i}]')
+        yield from iter_datasets(item, f'{key}.datasets[{i}]')
 
 
-def _resolve(data_root, path: str) -> str:
-    # mmengine's BaseDataset joins relative paths onto data_root
-    if data_root and not osp.isabs(path):
+def resolve_data_path(data_root, path):
+    """``path`` as mmengine's BaseDataset reads it: relative paths are
+    joined onto ``data_root``; empty paths are returned as they are."""
+    if data_root and path and not osp.isabs(path):
         return osp.join(data_root, path)
     return path
 
@@ -62,14 +63,14 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
             continue
-        for key, dataset in _datasets(
+        for key, dataset in iter_datasets(
                 loader.get('dataset'), f'{split}_dataloader.dataset'):
             root = dataset.get('data_root')
             for name in ('ann_file', 'bbox_file'):
                 value = dataset.get(name)
                 if not value:
                     continue
-                path = _resolve(root, value) if name == 'ann_file' \
+                path = resolve_data_path(root, value) if name == 'ann_file' \
                     else value
                 if not osp.isfile(path):
                     problems.append(
@@ -77,7 +78,7 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
                         f'exist (data_root = {root!r})')
             prefix = (dataset.get('data_prefix') or {}).get('img')
             if prefix is not None and root is not None:
-                path = _resolve(root, prefix)
+                path = resolve_data_path(root, prefix)
                 if not osp.isdir(path):
                     problems.append(
                         f"{key}.data_prefix['img'] = {prefix!r}: image "

@@ -8,7 +8,13 @@ names, for each problem, the config key, the path, the layout the config
 expects and the document that explains how to prepare the data.
 """
 import os.path as osp
-from typing import Iterator, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
+
+from ..datasets.pose_checks import (
+    iter_datasets,
+    missing_pose_data_files,
+    resolve_data_path,
+)
 
 #: Preparation documents per scope.
 PREPARE_DOCS = {
@@ -33,21 +39,6 @@ IMAGE_FOLDER_LAYOUT = """\
     val/<class name>/<image>"""
 
 
-def _datasets(node, key: str) -> Iterator[Tuple[str, dict]]:
-    if not isinstance(node, dict):
-        return
-    yield key, node
-    yield from _datasets(node.get('dataset'), f'{key}.dataset')
-    for i, item in enumerate(node.get('datasets') or []):
-        yield from _datasets(item, f'{key}.datasets[{i}]')
-
-
-def _join(root, path):
-    if root and path and not osp.isabs(path):
-        return osp.join(root, path)
-    return path
-
-
 def _generic_problems(cfg, splits: Sequence[str]) -> List[str]:
     """Missing data roots, data_prefix folders and ann_files."""
     problems = []
@@ -55,7 +46,7 @@ def _generic_problems(cfg, splits: Sequence[str]) -> List[str]:
         loader = cfg.get(f'{split}_dataloader')
         if not isinstance(loader, dict):
             continue
-        for key, dataset in _datasets(loader.get('dataset'),
+        for key, dataset in iter_datasets(loader.get('dataset'),
                                       f'{split}_dataloader.dataset'):
             root = dataset.get('data_root')
             if root and not osp.isdir(root):
@@ -68,7 +59,7 @@ def _generic_problems(cfg, splits: Sequence[str]) -> List[str]:
             for name, value in items:
                 if not value or '://' in str(value):
                     continue
-                path = _join(root, value)
+                path = resolve_data_path(root, value)
                 if not osp.isdir(path):
                     label = f"data_prefix['{name}']" if name else \
                         'data_prefix'
@@ -76,7 +67,7 @@ def _generic_problems(cfg, splits: Sequence[str]) -> List[str]:
                                     f'{path!r} does not exist')
             ann = dataset.get('ann_file')
             if ann and '://' not in str(ann):
-                path = _join(root, ann)
+                path = resolve_data_path(root, ann)
                 if not osp.isfile(path):
                     problems.append(f'{key}.ann_file = {ann!r}: file '
                                     f'{path!r} does not exist')
@@ -88,7 +79,7 @@ def _layout(cfg, splits) -> str:
     roots = []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader') or {}
-        for _, dataset in _datasets(loader.get('dataset'), ''):
+        for _, dataset in iter_datasets(loader.get('dataset'), ''):
             if dataset.get('data_root'):
                 roots.append(dataset['data_root'])
     root = (roots[0] if roots else '<data_root>').rstrip('/')
@@ -104,7 +95,7 @@ def _hints(cfg, splits) -> List[str]:
     hints = []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader') or {}
-        for _, dataset in _datasets(loader.get('dataset'), ''):
+        for _, dataset in iter_datasets(loader.get('dataset'), ''):
             hint = dataset.get('prepare_hint')
             if hint and hint not in hints:
                 hints.append(hint)
@@ -116,7 +107,6 @@ def data_path_problems(cfg, splits: Sequence[str]) -> List[str]:
     (and, for pose, their metrics' annotation files)."""
     problems = _generic_problems(cfg, splits)
     if cfg.get('default_scope') == 'mmpose':
-        from ..datasets.pose_checks import missing_pose_data_files
         known = {p.split(':', 1)[0] for p in problems}
         no_root = {p.split('.data_root', 1)[0] for p in problems
                    if '.data_root = ' in p}
