@@ -4,6 +4,7 @@ SimpleBaseline on the generated COCO-keypoint set, on the CPU.
 Usage:
     python benchmarks/pose_benchmark.py [--models m0,m1,m2,m3,mobilenetv2]
         [--budget 900] [--eval-every 300] [--train-threads N]
+        [--input-size W H] [--batch-size B] [--lr LR]
         [--data-root data/synthetic_coco_keypoints] [--work-dir DIR]
         [--out-dir benchmarks/results] [--force]
 
@@ -100,6 +101,22 @@ def model_config(name: str, data_root: str):
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     for key in ('val_evaluator', 'test_evaluator'):
         cfg[key].ann_file = root + 'annotations/person_keypoints_val.json'
+    return cfg
+
+
+def with_input_size(cfg, width: int, height: int):
+    """Train and test ``cfg`` on ``width`` x ``height`` crops: the codec of
+    the pipelines and of the head's decoder becomes an MSRAHeatmap of that
+    input size (heatmaps at 1/4, sigma 2)."""
+    codec = dict(type='MSRAHeatmap', input_size=(width, height),
+                 heatmap_size=(width // 4, height // 4), sigma=2)
+    cfg.model.head.decoder = copy.deepcopy(codec)
+    for split in ('train', 'val', 'test'):
+        for step in cfg[f'{split}_dataloader'].dataset.pipeline:
+            if step.type == 'TopdownAffine':
+                step.input_size = (width, height)
+            elif step.type == 'GenerateTarget':
+                step.encoder = copy.deepcopy(codec)
     return cfg
 
 
@@ -298,7 +315,9 @@ def write_report(result: dict, out_dir: str, force: bool) -> None:
         f"({cond['cpus']} CPUs), torch {cond['torch']}, training threads "
         f"{cond['train_threads']}. Training budget {cond['budget_s']:.0f} s "
         'of wall-clock training per model (evaluation excluded), from '
-        'scratch, Adam with cosine decay over the budget; AP is CocoMetric '
+        'scratch, Adam with cosine decay over the budget, on '
+        f"{'x'.join(map(str, cond.get('input_size', (192, 256))))} (WxH) "
+        'crops; AP is CocoMetric '
         'on the val split with detector-style boxes and flip test. Latency: '
         'one 256x192 crop, batch 1, 1 thread, no flip. The machine is '
         'shared: load averages (1/5/15 min) at the start and end of each '
@@ -350,6 +369,11 @@ def parse_args(argv=None):
     parser.add_argument('--lr', type=float, default=None,
                         help='peak learning rate (default: the synthetic '
                         'config\'s)')
+    parser.add_argument('--input-size', type=int, nargs=2, default=None,
+                        metavar=('W', 'H'),
+                        help='train and test the toy set on W x H crops '
+                        '(default: the configs\' 192 256); MAdds and '
+                        'latency stay at 256x192')
     parser.add_argument('--warmup-iters', type=int, default=20,
                         help='linear warm-up iterations (default 20)')
     parser.add_argument('--data-root',
@@ -376,6 +400,10 @@ def main(argv=None):
             if osp.exists(osp.join(args.out_dir, name)):
                 sys.exit(f'{osp.join(args.out_dir, name)} exists; pass '
                          '--force to replace it')
+    if args.input_size and (min(args.input_size) < 32
+                            or any(v % 4 for v in args.input_size)):
+        sys.exit(f'--input-size must be multiples of 4, at least 32, got '
+                 f'{args.input_size}')
     if args.train_threads:
         torch.set_num_threads(args.train_threads)
     import micronet_mm  # noqa: F401  (registers the modules)
@@ -391,6 +419,7 @@ def main(argv=None):
             torch=torch.__version__,
             train_threads=torch.get_num_threads(),
             budget_s=args.budget,
+            input_size=list(args.input_size or (192, 256)),
             data_root=osp.relpath(args.data_root, REPO),
             data_params=data_params),
         models={})
@@ -403,6 +432,8 @@ def main(argv=None):
         row = dict(load_start=_load_average())
         row.update(complexity_of(cfg))
         row['latency_ms'] = latency_ms(cfg)
+        if args.input_size:
+            with_input_size(cfg, *args.input_size)
         row.update(
             train_and_evaluate(cfg, osp.join(args.work_dir, name),
                                args.budget, args.eval_every or None,

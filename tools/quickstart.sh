@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quickstart (`make quickstart`): MicroNet-M0 MR-ASPP on a generated
 # Cityscapes-format set, on the CPU, in a few minutes.
-#   1. generate data/synthetic_cityscapes unless a complete set is there;
+#   1. generate data/synthetic_cityscapes unless a complete set is there
+#      (one written by an older generator is regenerated, same settings);
 #   2. train configs/seg/micronet_m0_mraspp_synthetic-cityscapes.py with
 #      tools/train.py (progress bar) in a fresh timestamped work dir;
 #   3. evaluate the checkpoint (mIoU) with tools/test.py;
@@ -27,8 +28,13 @@ export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 step() { printf '\n==> %s\n' "$*"; }
 
 step "1/4 data: $DATA"
-if "$PYTHON" -c "import sys; from micronet_mm.datasets import is_complete; sys.exit(0 if is_complete(sys.argv[1]) else 1)" "$DATA" 2>/dev/null; then
+STATE=$("$PYTHON" -c "import sys; from micronet_mm.datasets import is_complete, is_current; r = sys.argv[1]; print('current' if is_current(r) else 'outdated' if is_complete(r) else 'absent')" "$DATA")
+if [ "$STATE" = current ]; then
     echo "complete synthetic set found, reusing it"
+elif [ "$STATE" = outdated ]; then
+    echo "the set was written by an older version of the generator;" \
+        "regenerating it with the same settings"
+    "$PYTHON" -c "import sys; from micronet_mm.datasets import regenerate; regenerate(sys.argv[1])" "$DATA"
 else
     "$PYTHON" tools/dataset_converters/generate_synthetic_cityscapes.py "$DATA"
 fi

@@ -2,7 +2,9 @@
 from .synthetic_cityscapes import (
     generate_synthetic_cityscapes,
     is_complete,
+    is_current,
     load_summary,
+    regenerate,
     render_scene,
     train_ids_to_label_ids,
 )
@@ -14,8 +16,8 @@ from .synthetic_coco_keypoints import (
 )
 
 __all__ = [
-    'generate_synthetic_cityscapes', 'is_complete', 'load_summary',
-    'render_scene', 'train_ids_to_label_ids',
+    'generate_synthetic_cityscapes', 'is_complete', 'is_current',
+    'load_summary', 'regenerate', 'render_scene', 'train_ids_to_label_ids',
     'generate_synthetic_coco_keypoints', 'read_completion_marker',
     'dataset_state', 'COCO_KEYPOINT_NAMES'
 ]

@@ -51,7 +51,7 @@ __all__ = [
     'DEFAULT_NUM_TRAIN', 'DEFAULT_NUM_VAL', 'DEFAULT_TRAIN_CITIES',
     'DEFAULT_VAL_CITIES', 'SUMMARY_FILE', 'INCOMPLETE_FILE',
     'train_ids_to_label_ids', 'render_scene', 'generate_synthetic_cityscapes',
-    'is_complete', 'load_summary'
+    'is_complete', 'is_current', 'load_summary', 'regenerate'
 ]
 
 #: The 19 Cityscapes training classes, indexed by train id.
@@ -1342,6 +1342,42 @@ def is_complete(root: str) -> bool:
     """
     return (osp.isfile(osp.join(root, SUMMARY_FILE))
             and not osp.exists(osp.join(root, INCOMPLETE_FILE)))
+
+
+def is_current(root: str) -> bool:
+    """Whether ``root`` holds a complete dataset written by this version of
+    the generator (an older generator drew different scenes).
+
+    Args:
+        root (str): Dataset root directory.
+
+    Returns:
+        bool: True if :func:`is_complete` and the summary's
+        ``generator_version`` is :data:`GENERATOR_VERSION`.
+    """
+    return (is_complete(root) and load_summary(root).get(
+        'generator_version') == GENERATOR_VERSION)
+
+
+def regenerate(root: str) -> dict:
+    """Rewrite a complete dataset with this generator version, keeping the
+    settings (counts, size, seed, cities) recorded in its summary.
+
+    Args:
+        root (str): Root of a complete dataset.
+
+    Returns:
+        dict: The new summary, as :func:`generate_synthetic_cityscapes`.
+
+    Raises:
+        FileNotFoundError: If ``root`` holds no complete dataset.
+    """
+    config = load_summary(root)['config']
+    return generate_synthetic_cityscapes(
+        root, num_train=config['num_train'], num_val=config['num_val'],
+        size=tuple(config['size']), seed=config['seed'],
+        train_cities=config['train_cities'],
+        val_cities=config['val_cities'], overwrite=True)
 
 
 def load_summary(root: str) -> dict:

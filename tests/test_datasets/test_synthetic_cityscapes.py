@@ -1,6 +1,7 @@
 """Tests of the synthetic Cityscapes-format dataset generator."""
 import filecmp
 import importlib.util
+import json
 import os
 import os.path as osp
 import re
@@ -15,7 +16,9 @@ import torch
 from micronet_mm.datasets import (
     generate_synthetic_cityscapes,
     is_complete,
+    is_current,
     load_summary,
+    regenerate,
     render_scene,
     train_ids_to_label_ids,
 )
@@ -253,6 +256,37 @@ def test_refuses_to_overwrite_non_empty_root(tmp_path):
                                   size=(64, 128), overwrite=True)
     assert (root / 'notes.txt').read_text() == 'keep me'
     assert is_complete(str(root))
+
+
+def _mark_outdated(root):
+    """Make the summary say an older generator wrote the set."""
+    path = osp.join(root, sc.SUMMARY_FILE)
+    summary = load_summary(root)
+    summary['generator_version'] = sc.GENERATOR_VERSION - 1
+    with open(path, 'w') as f:
+        json.dump(summary, f)
+
+
+def test_outdated_set_is_regenerated_with_its_settings(tmp_path):
+    root = str(tmp_path / 'old')
+    settings = dict(num_train=2, num_val=1, size=(64, 128), seed=3,
+                    train_cities=('ulm', ), val_cities=('bonn', ))
+    generate_synthetic_cityscapes(root, **settings)
+    before = _snapshot(root)
+    assert is_current(root)
+    _mark_outdated(root)
+    assert is_complete(root) and not is_current(root)
+
+    summary = regenerate(root)
+    assert is_current(root)
+    assert summary['config'] == dict(settings, size=[64, 128],
+                                     train_cities=['ulm'],
+                                     val_cities=['bonn'])
+    # same settings, same generator: the same files, byte for byte
+    assert _snapshot(root) == before
+    with pytest.raises(FileNotFoundError, match='no complete'):
+        regenerate(str(tmp_path / 'absent'))
+    assert not is_current(str(tmp_path / 'absent'))
 
 
 @pytest.mark.parametrize('kwargs, match', [

@@ -1,8 +1,11 @@
 """tools/quickstart.sh end to end (a few iterations on the small set):
-data reuse, train, test, overlay, and re-runs that keep earlier runs."""
+data reuse (a set an older generator wrote is regenerated), train, test,
+overlay, and re-runs that keep earlier runs."""
+import json
 import os
 import subprocess
 
+from micronet_mm.datasets import synthetic_cityscapes as sc
 from tests.helpers.tools import REPO
 
 from .helpers import TOOL_ENV
@@ -32,7 +35,14 @@ def test_quickstart_twice_keeps_the_first_run(synthetic_root, tmp_path):
         assert (run1 / name).is_file(), name
     snapshot = {p: p.read_bytes() for p in run1.rglob('*') if p.is_file()}
 
-    _quickstart(env)
+    # a set written by an older generator is regenerated, same settings
+    summary_path = synthetic_root / sc.SUMMARY_FILE
+    summary = json.loads(summary_path.read_text())
+    summary_path.write_text(
+        json.dumps(dict(summary, generator_version=sc.GENERATOR_VERSION - 1)))
+    out = _quickstart(env)
+    assert 'older version of the generator' in out
+    assert json.loads(summary_path.read_text()) == summary
     runs_now = sorted(p for p in runs.iterdir() if p.name != 'latest')
     assert len(runs_now) == 2
     run2 = [p for p in runs_now if p != run1][0]
