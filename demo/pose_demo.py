@@ -116,17 +116,12 @@ def main(argv=None) -> int:
         print(f'box {i} {box}: {len(scores)} keypoints, mean score '
               f'{float(np.mean(scores)):.3f}')
     drawing = draw(model, image, results, args.kpt_thr)
-    out_dir = osp.dirname(osp.abspath(args.out_file))
-    os.makedirs(out_dir, exist_ok=True)
-    ext = osp.splitext(args.out_file)[1] or '.png'
-    ok, buf = cv2.imencode(ext, cv2.cvtColor(drawing, cv2.COLOR_RGB2BGR))
-    if not ok:
-        print(f'error: cannot encode {args.out_file!r} (unknown image '
-              'extension?)', file=sys.stderr)
+    from micronet_mm.utils.image_io import write_rgb_image
+    try:
+        write_rgb_image(args.out_file, drawing)
+    except ValueError as err:
+        print(f'error: {err}', file=sys.stderr)
         return 2
-    tmp = args.out_file + '.tmp'
-    buf.tofile(tmp)
-    os.replace(tmp, args.out_file)
     print(f'wrote {args.out_file}')
     return 0
 

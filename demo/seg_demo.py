@@ -17,7 +17,6 @@ Exit status: 0 on success, 1 when the output exists, 2 on bad input
 (missing or unreadable files).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -93,21 +92,6 @@ def draw(model, result, image, opacity=0.5, with_labels=False):
     return visualizer.get_image()
 
 
-def _write_atomic(path, rgb):
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    base, ext = osp.splitext(path)
-    tmp = f'{base}.tmp-{os.getpid()}{ext or ".png"}'
-    try:
-        if not cv2.imwrite(tmp, rgb[..., ::-1]):
-            raise ValueError(f'cannot write {path!r} (unsupported '
-                             f'extension {ext!r}?)')
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     if osp.exists(args.out_file) and not args.force:
@@ -124,11 +108,12 @@ def main(argv=None) -> int:
         print(f'seg_demo: --opacity must be in (0, 1], got {args.opacity}',
               file=sys.stderr)
         return 2
+    from micronet_mm.utils.image_io import write_rgb_image
     try:
         model, result, image = segment(args.img, args.config,
                                        args.checkpoint, args.device)
         overlay = draw(model, result, image, args.opacity, args.with_labels)
-        _write_atomic(args.out_file, overlay)
+        write_rgb_image(args.out_file, overlay)
     except ValueError as err:
         print(f'seg_demo: {err}', file=sys.stderr)
         return 2

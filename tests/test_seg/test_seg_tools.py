@@ -169,6 +169,9 @@ def test_seg_demo_writes_overlay_and_refuses_to_overwrite(trained):
                     trained['config'], str(trained['ckpt']), '--out-file',
                     str(trained['tmp'] / 'x.png'), check=False)
     assert proc.returncode == 2 and 'no.png' in proc.stderr
+    proc = run_tool(*args[:4], '--out-file', str(out.parent / 'x.xyz'),
+                    check=False, env=TOOL_ENV)
+    assert proc.returncode == 2 and "'.xyz'" in proc.stderr
     assert [p.name for p in out.parent.iterdir()] == ['overlay.png']
 
 
