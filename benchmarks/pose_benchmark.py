@@ -316,7 +316,7 @@ def write_report(result: dict, out_dir: str, force: bool) -> None:
         f"{cond['train_threads']}. Training budget {cond['budget_s']:.0f} s "
         'of wall-clock training per model (evaluation excluded), from '
         'scratch, Adam with cosine decay over the budget, on '
-        f"{'x'.join(map(str, cond.get('input_size', (192, 256))))} (WxH) "
+        f"{cond['input_size'][0]}x{cond['input_size'][1]} (WxH) "
         'crops; AP is CocoMetric '
         'on the val split with detector-style boxes and flip test. Latency: '
         'one 256x192 crop, batch 1, 1 thread, no flip. The machine is '
@@ -419,7 +419,7 @@ def main(argv=None):
             torch=torch.__version__,
             train_threads=torch.get_num_threads(),
             budget_s=args.budget,
-            input_size=list(args.input_size or (192, 256)),
+            input_size=list(args.input_size or SHAPE[::-1]),
             data_root=osp.relpath(args.data_root, REPO),
             data_params=data_params),
         models={})

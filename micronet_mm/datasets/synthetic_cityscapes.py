@@ -1372,12 +1372,9 @@ def regenerate(root: str) -> dict:
     Raises:
         FileNotFoundError: If ``root`` holds no complete dataset.
     """
+    # the summary's config holds exactly the generator's keyword arguments
     config = load_summary(root)['config']
-    return generate_synthetic_cityscapes(
-        root, num_train=config['num_train'], num_val=config['num_val'],
-        size=tuple(config['size']), seed=config['seed'],
-        train_cities=config['train_cities'],
-        val_cities=config['val_cities'], overwrite=True)
+    return generate_synthetic_cityscapes(root, **config, overwrite=True)
 
 
 def load_summary(root: str) -> dict:

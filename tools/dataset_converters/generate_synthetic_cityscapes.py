@@ -47,10 +47,8 @@ def main(argv=None) -> int:
                   size=list(args.size), seed=args.seed,
                   train_cities=list(sc.DEFAULT_TRAIN_CITIES),
                   val_cities=list(sc.DEFAULT_VAL_CITIES))
-    if args.skip_existing and sc.is_complete(args.out_dir):
-        old = sc.load_summary(args.out_dir)
-        if (old.get('config') == config and old.get('generator_version')
-                == sc.GENERATOR_VERSION):
+    if args.skip_existing and sc.is_current(args.out_dir):
+        if sc.load_summary(args.out_dir).get('config') == config:
             print(f'{args.out_dir}: complete dataset with the same settings '
                   'already present, nothing to do')
             return 0
