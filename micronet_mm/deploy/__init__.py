@@ -5,8 +5,8 @@ returns an inference-only copy of a model with norms folded, factorised
 depthwise pairs merged, channel permutations folded into weights and
 Shift-Max computed in few passes (see ``docs/en/deployment.md``).
 """
-from .compiler import FusePolicy
-from .fuse import check_equivalence, fuse
+from .compiler import PRESETS, FusePolicy, policy_for
+from .fuse import fuse
 from .modules import (
                       DeployConv2d,
                       DeployGather,
@@ -15,6 +15,6 @@ from .modules import (
 )
 
 __all__ = [
-    'fuse', 'check_equivalence', 'FusePolicy', 'DeployConv2d',
+    'fuse', 'FusePolicy', 'PRESETS', 'policy_for', 'DeployConv2d',
     'DeployGather', 'DeploySequential', 'DeployShiftMax'
 ]

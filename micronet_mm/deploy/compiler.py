@@ -21,7 +21,7 @@ order at every layer boundary that is visible outside, and the input order
 when the chain has a residual connection).
 """
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional, Tuple
 
 import torch
@@ -48,75 +48,86 @@ from .modules import (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class FusePolicy:
-    """Speed choices of the rewrite (none changes the function).
+    """Speed choices of the rewrite (none changes the function); use the
+    preset of a backend, :func:`policy_for`.
 
     Args:
-        backend (str): ``'torch'`` (PyTorch eager) or ``'onnxruntime'``;
-            selects the defaults below. Defaults to ``'torch'``.
         merge_depthwise (bool | str): Merge each ``k x 1`` + ``1 x k`` pair
             into one ``k x k`` conv: True always; ``'no-edge'`` only when no
             border correction is needed; ``'no-edge-grouped'`` like
             ``'no-edge'`` but always merging pairs that become a dense conv
-            (the stem); False never. Defaults: True for torch (the
-            correction touches only the border columns in place),
-            ``'no-edge-grouped'`` for onnxruntime (its row-broadcast Add
-            of the correction costs about as much as the second conv).
+            (the stem); False never.
         dense_max_macs (int): A grouped 1x1 conv runs dense when its dense
             weight has at most this many elements (``C_in * C_out``);
-            ``-1`` never. Defaults to -1.
+            ``-1`` never.
         dense_absorb_macs (int): A grouped 1x1 conv that cannot read the
             running channel order runs dense (absorbing the permutation)
             when its dense weight has at most this many elements; otherwise
-            the tensor is gathered. Defaults: 1024 for torch, 0 for
-            onnxruntime.
+            the tensor is gathered.
         batched_pointwise (bool): Run 1x1 convs as batched matrix products
-            (:class:`BatchedPointwise`). Defaults per backend.
+            (:class:`BatchedPointwise`).
         split_expanding (bool): Run a depthwise conv with channel
             multiplier ``m > 1`` as ``m`` multiplier-1 depthwise convs plus a
-            concatenation. Defaults per backend.
+            concatenation.
         dense_expanding_max_in (int): Run a depthwise conv with channel
             multiplier ``m > 1`` and at most this many input channels as a
-            dense conv. Defaults per backend.
+            dense conv.
+        shift_max_kernel (str, optional): Export every Shift-Max as one
+            ``micronet_mm::ShiftMax`` node in this layout (``'nchw'`` or
+            ``'nhwc'``); None keeps stock operators.
     """
-    backend: str = 'torch'
-    merge_depthwise: Optional[object] = None
-    dense_max_macs: Optional[int] = None
-    dense_absorb_macs: Optional[int] = None
-    split_expanding: Optional[bool] = None
-    batched_pointwise: Optional[bool] = None
-    dense_expanding_max_in: Optional[int] = None
+    merge_depthwise: object = True
+    dense_max_macs: int = -1
+    dense_absorb_macs: int = 0
+    batched_pointwise: bool = False
+    split_expanding: bool = False
+    dense_expanding_max_in: int = 0
+    shift_max_kernel: Optional[str] = None
 
     def __post_init__(self):
-        if self.backend not in ('torch', 'onnxruntime'):
-            raise ValueError("backend must be 'torch' or 'onnxruntime', got "
-                             f'{self.backend!r}')
-        # measured on x86 (docs/en/deployment.md): with batched GEMMs
-        # (torch) or one small GEMM per group (onnxruntime) grouped 1x1
-        # convs beat their dense equivalents at MicroNet's sizes; a gather
-        # of the (narrow) tensor is cheaper than a dense conv except for
-        # the tiniest convs in eager PyTorch
-        defaults = dict(torch=(-1, 1024), onnxruntime=(-1, 0))
-        dense_max, absorb = defaults[self.backend]
-        if self.dense_max_macs is None:
-            self.dense_max_macs = dense_max
-        if self.dense_absorb_macs is None:
-            self.dense_absorb_macs = absorb
-        if self.merge_depthwise is None:
-            self.merge_depthwise = True if self.backend == 'torch' \
-                else 'no-edge-grouped'
         if self.merge_depthwise not in (True, False, 'no-edge',
                                         'no-edge-grouped'):
-            raise ValueError("merge_depthwise must be True, False or "
-                             f"'no-edge', got {self.merge_depthwise!r}")
-        if self.batched_pointwise is None:
-            self.batched_pointwise = self.backend == 'torch'
-        if self.dense_expanding_max_in is None:
-            self.dense_expanding_max_in = 16 if self.backend == 'torch' \
-                else 0
-        if self.split_expanding is None:
-            self.split_expanding = self.backend == 'onnxruntime'
+            raise ValueError("merge_depthwise must be True, False, 'no-edge' "
+                             f"or 'no-edge-grouped', got "
+                             f'{self.merge_depthwise!r}')
+        if self.shift_max_kernel not in (None, 'nchw', 'nhwc'):
+            raise ValueError("shift_max_kernel must be None, 'nchw' or "
+                             f"'nhwc', got {self.shift_max_kernel!r}")
+
+
+# Measured on x86 (docs/en/deployment.md). torch: batched GEMMs beat its
+# per-group conv calls, the border correction of merged depthwise pairs
+# touches only the border columns in place, and for the tiniest convs a
+# dense conv beats a gather. onnxruntime: one small GEMM per group beats a
+# dense conv, a row-broadcast Add of the border correction costs about as
+# much as the second conv, and multiplier-1 depthwise convs hit its fast
+# kernels. openvino: the onnxruntime graph, with Shift-Max as the compiled
+# one-pass kernel in the channels-last layout OpenVINO's CPU plugin keeps.
+PRESETS = dict(
+    torch=FusePolicy(
+        merge_depthwise=True, dense_absorb_macs=1024, batched_pointwise=True,
+        dense_expanding_max_in=16),
+    onnxruntime=FusePolicy(
+        merge_depthwise='no-edge-grouped', split_expanding=True),
+    openvino=FusePolicy(
+        merge_depthwise='no-edge-grouped', split_expanding=True,
+        shift_max_kernel='nhwc'),
+)
+
+
+def policy_for(backend: str, **overrides) -> FusePolicy:
+    """The preset of ``backend`` (``'torch'``, ``'onnxruntime'`` or
+    ``'openvino'``), with optional field overrides (for experiments)."""
+    if backend not in PRESETS:
+        raise ValueError(f'backend must be one of {sorted(PRESETS)}, got '
+                         f'{backend!r}')
+    unknown = set(overrides) - set(FusePolicy.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f'unknown fuse options {sorted(unknown)}; valid: '
+                        f'{sorted(FusePolicy.__dataclass_fields__)}')
+    return replace(PRESETS[backend], **overrides)
 
 
 def _is_pointwise(op: ConvOp) -> bool:
@@ -213,9 +224,11 @@ def _conv_module(op: ConvOp, act: Optional[nn.Module],
 
 
 def shift_max_in_order(module: nn.Module,
-                       order: torch.Tensor) -> DeployShiftMax:
+                       order: torch.Tensor,
+                       kernel: Optional[str] = None) -> DeployShiftMax:
     """Deploy form of a (training-form) Shift-Max whose input is stored in
     physical order ``order``; the output is stored in the same order.
+    ``kernel`` is :attr:`FusePolicy.shift_max_kernel`.
 
     Physical channel ``i`` holds logical channel ``order[i]``; its shift
     partner ``shift_j(order[i])`` lies at physical ``order^-1[...]``, its
@@ -239,7 +252,7 @@ def shift_max_in_order(module: nn.Module,
         coefs = (module.weight.detach().cpu().view(k * j, c) +
                  module.coef_offset.detach().cpu().view(k * j, 1))
         coefs = coefs.reshape(-1)[rows]
-        return DeployShiftMax(k, indices, coefficients=coefs)
+        return DeployShiftMax(k, indices, coefficients=coefs, kernel=kernel)
     fc1, fc2 = module.fc[0], module.fc[2]
     scale = module.coef_range / 3.0
     return DeployShiftMax(
@@ -251,7 +264,8 @@ def shift_max_in_order(module: nn.Module,
         fc2_bias=fc2.bias.detach()[rows] * scale,
         coef_range=module.coef_range,
         offset=offset[rows],
-        spatial=spatial)
+        spatial=spatial,
+        kernel=kernel)
 
 
 class _PhysicalSpatialAttention(nn.Module):
@@ -352,7 +366,9 @@ class ChainCompiler:
             elif isinstance(op, ShiftMaxOp):
                 if order is None:
                     order = torch.arange(op.module.channels)
-                modules.append(shift_max_in_order(op.module, order))
+                modules.append(
+                    shift_max_in_order(op.module, order,
+                                       self.policy.shift_max_kernel))
             elif isinstance(op, ConvOp):
                 act = None
                 if i + 1 < len(ops) and isinstance(ops[i + 1], ActOp) and \

@@ -165,11 +165,10 @@ def _export(module: nn.Module, inputs: torch.Tensor, path: str,
         opset_version=opset,
         do_constant_folding=True)
     with torch.no_grad():
-        try:
-            torch.onnx.export(
-                module, (inputs, ), path, dynamo=False, **export_kwargs)
-        except TypeError:  # torch without the ``dynamo`` switch
-            torch.onnx.export(module, (inputs, ), path, **export_kwargs)
+        # the TorchScript exporter: it honours the symbolic of the fused
+        # Shift-Max kernel and folds the border corrections to constants
+        torch.onnx.export(
+            module, (inputs, ), path, dynamo=False, **export_kwargs)
 
 
 def export_onnx(model: nn.Module,

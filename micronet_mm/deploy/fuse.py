@@ -14,18 +14,28 @@ equivalent inference module, leaving everything else untouched:
 * mmcv ``ConvModule`` s with a BatchNorm (folded);
 * :class:`MicroNetClsHead` (its BatchNorm1d layers folded into the linear
   layers).
-
-A module (typically a head written later) can take part by defining a
-method ``switch_to_deploy(self)`` that rewrites itself in place; it is
-called before the generic rewrites reach the module's children.
 """
 import copy
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional
 
 import torch
+from mmcv.cnn import ConvModule
 from torch import nn
 
-from .compiler import ChainCompiler, FusePolicy
+from ..models.backbones.micronet import MicroNet
+from ..models.layers import (
+    ChannelPermutation,
+    DynamicShiftMax,
+    GroupedPointwiseExpansion,
+    MicroBlockA,
+    MicroBlockC,
+    MicroFactorizedDepthwise,
+    MicroFactorizedPointwise,
+    MicroStem,
+    SpatialSeparableConv,
+    StaticShiftMax,
+)
+from .compiler import ChainCompiler, policy_for
 from .graph import inverse_permutation, is_identity
 from .lower import (
     NotLowerable,
@@ -41,31 +51,27 @@ from .lower import (
 )
 from .modules import DeployGather, DeploySequential
 
-# class name -> lowering function; names, so that this module does not
-# import mmpretrain/mmseg/mmpose-dependent code
-_LOWERINGS: Dict[str, Callable] = {
-    'MicroStem': lower_stem,
-    'MicroBlockA': lower_block_a,
-    'MicroBlockC': lower_block_c,
-    'GroupedPointwiseExpansion': lower_expansion,
-    'MicroFactorizedPointwise': lower_pointwise,
-    'MicroFactorizedDepthwise': lower_separable_module,
-    'SpatialSeparableConv': lower_separable_module,
-    'DynamicShiftMax': lower_shift_max,
-    'StaticShiftMax': lower_shift_max,
-    'ChannelPermutation': lower_channel_permutation,
-    'ConvModule': lower_conv_module_chain,
+# layer type -> lowering function; the most specific type of a module's MRO
+# that is listed wins
+_LOWERINGS: Dict[type, Callable] = {
+    MicroStem: lower_stem,
+    MicroBlockA: lower_block_a,
+    MicroBlockC: lower_block_c,
+    GroupedPointwiseExpansion: lower_expansion,
+    MicroFactorizedPointwise: lower_pointwise,
+    MicroFactorizedDepthwise: lower_separable_module,
+    SpatialSeparableConv: lower_separable_module,
+    DynamicShiftMax: lower_shift_max,
+    StaticShiftMax: lower_shift_max,
+    ChannelPermutation: lower_channel_permutation,
+    ConvModule: lower_conv_module_chain,
 }
 
 
-def _class_names(module: nn.Module):
-    return {cls.__name__ for cls in type(module).__mro__}
-
-
 def _lowering_for(module: nn.Module) -> Optional[Callable]:
-    for name in (cls.__name__ for cls in type(module).__mro__):
-        if name in _LOWERINGS:
-            return _LOWERINGS[name]
+    for cls in type(module).__mro__:
+        if cls in _LOWERINGS:
+            return _LOWERINGS[cls]
     return None
 
 
@@ -113,29 +119,6 @@ def _fuse_backbone(backbone: nn.Module, compiler: ChainCompiler,
             continue
         module, order = compiler.compile(chain, order, required[i])
         setattr(backbone, name, module)
-    backbone.deploy = True
-
-
-def _fuse_cls_head(head: nn.Module) -> None:
-    """Fold MicroNetClsHead's BatchNorm1d layers into its linear layers."""
-    for fc_name, bn_name in (('fc1', 'bn1'), ('fc2', 'bn2')):
-        fc, bn = getattr(head, fc_name), getattr(head, bn_name)
-        if not isinstance(bn, nn.BatchNorm1d) or bn.running_var is None:
-            continue
-        gamma = bn.weight.detach() if bn.weight is not None else \
-            torch.ones_like(bn.running_var)
-        beta = bn.bias.detach() if bn.bias is not None else \
-            torch.zeros_like(bn.running_var)
-        scale = gamma / torch.sqrt(bn.running_var + bn.eps)
-        fused = nn.Linear(fc.in_features, fc.out_features,
-                          dtype=fc.weight.dtype)
-        with torch.no_grad():
-            fused.weight.copy_(fc.weight * scale[:, None])
-            bias = fc.bias if fc.bias is not None else torch.zeros_like(
-                scale)
-            fused.bias.copy_((bias - bn.running_mean) * scale + beta)
-        setattr(head, fc_name, fused)
-        setattr(head, bn_name, nn.Identity())
 
 
 def _fuse_children(module: nn.Module, compiler: ChainCompiler,
@@ -150,15 +133,13 @@ def _fuse_module(module: nn.Module, compiler: ChainCompiler,
                  merge: bool) -> nn.Module:
     """Inference replacement of ``module`` (may be ``module`` itself,
     rewritten in place)."""
-    hook = getattr(type(module), 'switch_to_deploy', None)
-    if callable(hook) and not isinstance(hook, nn.Module):
-        module.switch_to_deploy()
-    names = _class_names(module)
-    if 'MicroNet' in names and hasattr(module, 'layer_names'):
+    if isinstance(module, MicroNet):
         _fuse_backbone(module, compiler, merge)
         return module
-    if 'MicroNetClsHead' in names:
-        _fuse_cls_head(module)
+    # a module with its own local rewrite (e.g. the classification head
+    # folding its norms) applies it before its children are rewritten
+    if callable(getattr(module, 'switch_to_deploy', None)):
+        module.switch_to_deploy()
     lowering = _lowering_for(module)
     if lowering is not None:
         try:
@@ -190,7 +171,7 @@ def _logical_output_order(chain) -> Optional[torch.Tensor]:
     return None if channels is None else torch.arange(channels)
 
 
-def fuse(model: nn.Module, backend: str = 'torch', **policy) -> nn.Module:
+def fuse(model: nn.Module, backend: str = 'torch', **overrides) -> nn.Module:
     """Inference-only equivalent of ``model``, which is left untouched.
 
     Works on a deep copy in eval mode: BatchNorms are folded, each
@@ -204,11 +185,13 @@ def fuse(model: nn.Module, backend: str = 'torch', **policy) -> nn.Module:
     Args:
         model (nn.Module): A backbone, classifier, segmentor or pose model
             (or any module) containing MicroNet layers.
-        backend (str): What the result will run on, ``'torch'`` (eager
-            PyTorch) or ``'onnxruntime'`` (export); it only changes speed
-            choices. Defaults to ``'torch'``.
-        **policy: Overrides of :class:`~.compiler.FusePolicy` fields
-            (``merge_depthwise``, ``dense_max_macs``, ...).
+        backend (str): What the result will run on: ``'torch'`` (eager
+            PyTorch), ``'onnxruntime'`` (portable ONNX export) or
+            ``'openvino'`` (ONNX export whose Shift-Max layers are the
+            compiled one-pass kernel); it selects the preset
+            :class:`~.compiler.FusePolicy` of that backend and changes only
+            speed choices. Defaults to ``'torch'``.
+        **overrides: Fields of the preset to change (experiments).
 
     Returns:
         nn.Module: The fused copy, in eval mode, without gradients.
@@ -221,11 +204,7 @@ def fuse(model: nn.Module, backend: str = 'torch', **policy) -> nn.Module:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f'fuse expects an nn.Module, got {type(model)}')
-    unknown = set(policy) - set(FusePolicy.__dataclass_fields__)
-    if unknown:
-        raise TypeError(f'unknown fuse options {sorted(unknown)}; valid: '
-                        f'{sorted(FusePolicy.__dataclass_fields__)}')
-    policy = FusePolicy(backend=backend, **policy)
+    policy = policy_for(backend, **overrides)
     # the rewrite builds index tensors on the CPU; the result goes back to
     # the model's device (dtypes are kept as they are)
     tensors = list(model.parameters()) + list(model.buffers())
@@ -236,46 +215,5 @@ def fuse(model: nn.Module, backend: str = 'torch', **policy) -> nn.Module:
         fused = _fuse_module(fused, compiler, policy.merge_depthwise)
     for param in fused.parameters():
         param.requires_grad_(False)
-    fused.to(device).eval()
-    fused.deploy_policy = policy
-    return fused
+    return fused.to(device).eval()
 
-
-def check_equivalence(reference: nn.Module,
-                      fused: nn.Module,
-                      inputs: torch.Tensor,
-                      forward: Optional[Callable] = None
-                      ) -> Tuple[float, float]:
-    """Largest relative and absolute error between two models' outputs.
-
-    Args:
-        reference (nn.Module): Training-form model (evaluated in eval mode).
-        fused (nn.Module): Its :func:`fuse` result.
-        inputs (Tensor): Input batch.
-        forward (callable, optional): ``forward(model, inputs)`` returning a
-            tensor or a tuple of tensors. Defaults to ``model(inputs)``.
-
-    Returns:
-        tuple: ``(max relative error, max absolute error)`` where the
-        relative error is ``|a - b|.max() / |a|.max()`` per output.
-    """
-    forward = forward or (lambda m, x: m(x))
-    was_training = reference.training
-    reference.eval()
-    try:
-        with torch.no_grad():
-            ref = forward(reference, inputs)
-            out = forward(fused, inputs)
-    finally:
-        reference.train(was_training)
-    if isinstance(ref, torch.Tensor):
-        ref, out = (ref, ), (out, )
-    rel = ab = 0.0
-    for a, b in zip(ref, out):
-        if a.shape != b.shape:
-            raise AssertionError(f'output shapes differ: {tuple(a.shape)} vs'
-                                 f' {tuple(b.shape)}')
-        err = (a - b).abs().max().item()
-        ab = max(ab, err)
-        rel = max(rel, err / max(a.abs().max().item(), 1e-12))
-    return rel, ab

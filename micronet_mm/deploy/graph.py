@@ -105,9 +105,5 @@ def inverse_permutation(index: torch.Tensor) -> torch.Tensor:
     return inv
 
 
-def identity_order(channels: int) -> torch.Tensor:
-    return torch.arange(channels)
-
-
 def is_identity(order: torch.Tensor) -> bool:
     return bool(torch.equal(order, torch.arange(order.numel())))

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
 from .graph import ActOp, Chain, ConvOp, PermOp, ShiftMaxOp
 
@@ -46,16 +47,16 @@ def fold_bn(conv: nn.Conv2d, norm: Optional[nn.Module]):
     if norm.running_mean is None or norm.running_var is None:
         raise NotLowerable('BatchNorm without running statistics '
                            '(track_running_stats=False) cannot be folded')
+    # torch's own folding; affine-less norms get unit scale / zero shift
     mean = norm.running_mean.detach()
-    var = norm.running_var.detach()
     gamma = norm.weight.detach() if norm.weight is not None \
         else torch.ones_like(mean)
     beta = norm.bias.detach() if norm.bias is not None \
         else torch.zeros_like(mean)
-    scale = gamma / torch.sqrt(var + norm.eps)
-    weight = weight * scale.view(-1, *([1] * (weight.dim() - 1)))
-    base = bias if bias is not None else torch.zeros_like(mean)
-    bias = (base - mean) * scale + beta
+    weight, bias = fuse_conv_bn_weights(weight, bias, mean,
+                                        norm.running_var.detach(), norm.eps,
+                                        gamma, beta)
+    weight, bias = weight.detach(), bias.detach()
     return weight, bias
 
 

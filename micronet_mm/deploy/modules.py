@@ -219,6 +219,41 @@ class DeployGather(nn.Module):
         return x.index_select(1, self.index)
 
 
+class _ShiftMaxKernel(torch.autograd.Function):
+    """Shift-Max exported as one ``micronet_mm::ShiftMax`` node, which the
+    compiled kernel implements (:mod:`micronet_mm.deploy.kernels`); outside
+    an export it computes the same function with stock operations."""
+
+    @staticmethod
+    def forward(ctx, x, coefs, scale, index, fusions, channels_last):
+        c = x.shape[1]
+        shifts = len(index) // c + 1
+        a = coefs.reshape(x.shape[0], fusions, shifts, c, 1, 1)
+        rows = torch.tensor(index, dtype=torch.long).view(-1, c)
+        sources = [x] + [x.index_select(1, row) for row in rows]
+        out = None
+        for k in range(fusions):
+            fused = a[:, k, 0] * sources[0]
+            for j in range(1, shifts):
+                fused = fused + a[:, k, j] * sources[j]
+            out = fused if out is None else torch.maximum(out, fused)
+        return out if scale is None else out * scale
+
+    @staticmethod
+    def symbolic(g, x, coefs, scale, index, fusions, channels_last):
+        to_last, to_first = [0, 2, 3, 1], [0, 3, 1, 2]
+        if channels_last:
+            x = g.op('Transpose', x, perm_i=to_last)
+            if scale is not None:
+                scale = g.op('Transpose', scale, perm_i=to_last)
+        inputs = [x, coefs] + ([] if scale is None else [scale])
+        out = g.op('micronet_mm::ShiftMax', *inputs, fusions_i=fusions,
+                   index_i=index, channels_last_i=int(channels_last))
+        if channels_last:
+            out = g.op('Transpose', out, perm_i=to_first)
+        return out
+
+
 class DeployShiftMax(nn.Module):
     """Dynamic / Static Shift-Max in inference form.
 
@@ -244,6 +279,10 @@ class DeployShiftMax(nn.Module):
         coef_range (float): Clamp bound of the rescaled dynamic part.
         offset (Tensor, optional): (K*J*C,) offsets of the dynamic variant.
         spatial (nn.Module, optional): Spatial attention (physical order).
+        kernel (str, optional): ``'nchw'`` / ``'nhwc'``: export as one
+            ``micronet_mm::ShiftMax`` node working in that layout (the
+            compiled kernel of :mod:`micronet_mm.deploy.kernels`); None:
+            stock operators.
 
     Shape:
         Input (N, C, H, W), output (N, C, H, W).
@@ -259,7 +298,8 @@ class DeployShiftMax(nn.Module):
                  fc2_bias: Optional[torch.Tensor] = None,
                  coef_range: float = 2.0,
                  offset: Optional[torch.Tensor] = None,
-                 spatial: Optional[nn.Module] = None):
+                 spatial: Optional[nn.Module] = None,
+                 kernel: Optional[str] = None):
         super().__init__()
         self.num_fusions = num_fusions
         self.num_shifts = len(shift_indices) + 1
@@ -295,6 +335,8 @@ class DeployShiftMax(nn.Module):
             self.channels = coefficients.numel() // (
                 num_fusions * self.num_shifts)
         self.spatial = spatial
+        # eager PyTorch always runs the stock form
+        self.kernel = kernel
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
         """(N, K*J*C) coefficients, or (1, K*J*C) for the static variant."""
@@ -307,6 +349,14 @@ class DeployShiftMax(nn.Module):
         k, j = self.num_fusions, self.num_shifts
         c = self.channels
         z = self.coefficients(x)
+        if self.kernel is not None and _exporting():
+            index = [
+                int(i) for s in range(1, j)
+                for i in getattr(self, f'shift_index{s}')
+            ]
+            scale = None if self.spatial is None else self.spatial(x)
+            return _ShiftMaxKernel.apply(x, z.expand(x.shape[0], -1), scale,
+                                         index, k, self.kernel == 'nhwc')
         shifted = [x] + [
             x.index_select(1, getattr(self, f'shift_index{s}'))
             for s in range(1, j)

@@ -14,6 +14,7 @@ from micronet_mm.deploy import (
     DeployShiftMax,
     FusePolicy,
     fuse,
+    policy_for,
 )
 from micronet_mm.deploy.compiler import shift_max_in_order
 from micronet_mm.deploy.graph import ConvOp, inverse_permutation
@@ -96,7 +97,7 @@ def test_residual_chain_with_conflicting_orders():
     assert block.use_residual
     order = torch.randperm(16, generator=torch.Generator().manual_seed(0))
     for backend in BACKENDS:
-        module, out = ChainCompiler(FusePolicy(backend)).compile(
+        module, out = ChainCompiler(policy_for(backend)).compile(
             lower_block_c(block), order, torch.arange(16))
         assert torch.equal(out, torch.arange(16))
         x = torch.randn(2, 16, 9, 11)
@@ -338,7 +339,7 @@ def test_unknown_options_and_backend_are_refused():
         fuse(model, backend='tensorrt')
     with pytest.raises(TypeError, match='nn.Module'):
         fuse('model')
-    assert FusePolicy('onnxruntime').merge_depthwise == 'no-edge-grouped'
+    assert policy_for('onnxruntime').merge_depthwise == 'no-edge-grouped'
     with pytest.raises(ValueError, match='merge_depthwise'):
         FusePolicy(merge_depthwise='sometimes')
 

@@ -4,6 +4,7 @@ from typing import Tuple
 import torch
 from mmpretrain.models.heads import ClsHead
 from torch import nn
+from torch.nn.utils.fusion import fuse_linear_bn_eval
 
 
 class MicroNetClsHead(ClsHead):
@@ -51,6 +52,17 @@ class MicroNetClsHead(ClsHead):
         self.fc2 = nn.Linear(mid_channels, num_classes)
         self.bn2 = nn.BatchNorm1d(num_classes)
         self.act = nn.Hardswish()
+
+    def switch_to_deploy(self) -> None:
+        """Fold the eval-mode BatchNorm1d layers into the linear layers
+        (``micronet_mm.deploy.fuse`` calls this on a copy); the head then
+        computes the same function with two layers fewer."""
+        for fc_name, bn_name in (('fc1', 'bn1'), ('fc2', 'bn2')):
+            bn = getattr(self, bn_name)
+            if isinstance(bn, nn.BatchNorm1d) and bn.running_var is not None:
+                setattr(self, fc_name,
+                        fuse_linear_bn_eval(getattr(self, fc_name), bn))
+                setattr(self, bn_name, nn.Identity())
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """(N, C, H, W) -> (N, mid_channels) hidden features."""

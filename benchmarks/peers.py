@@ -1,0 +1,185 @@
+"""The models MicroNet is weighed against, each built from its own library.
+
+* cls: torchvision MobileNetV3-Small (first peer) and -Large.
+* seg: MobileNetV3-Small LR-ASPP as in the paper's Cityscapes comparison
+  (MicroNet paper Table 8; LR-ASPP of "Searching for MobileNetV3"): output
+  stride 16 (last stage dilated), reduced tail, 128 head channels, one
+  stride-8 skip; built from torchvision's ``mobilenet_v3_small(dilated=True,
+  reduced_tail=True)`` features and its ``LRASPPHead`` (first peer). mmseg's
+  ``lraspp_m-v3s-d8`` (output stride 8, two skips, 33.9B MAdds) is the
+  second, much heavier row.
+* pose: RTMPose-t from mmpose's own config (first peer) and the MobileNetV2
+  SimpleBaseline (``td-hm_mobilenetv2``).
+
+Every builder returns ``(model, source)`` with the model in eval mode and
+random weights; segmentation and pose models return what MicroNet's
+exports return (stride-8 logits; heatmaps or SimCC vectors) so the timed
+work is the same.
+"""
+import copy
+import os.path as osp
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import nn
+
+
+def mim_config(package: str, relative: str) -> Optional[str]:
+    """Path of a config shipped inside an installed OpenMMLab package, or
+    None when the package or the file is absent."""
+    try:
+        module = __import__(package)
+    except ImportError:
+        return None
+    path = osp.join(osp.dirname(module.__file__), '.mim', 'configs',
+                    relative)
+    return path if osp.isfile(path) else None
+
+
+class MobileNetV3SmallLRASPP(nn.Module):
+    """MobileNetV3-Small LR-ASPP at output stride 16, stride-8 logits.
+
+    torchvision's ``LRASPP`` wrapper also upsamples its logits to the
+    input size; MicroNet's MR-ASPP export ends at stride 8, so this module
+    stops there too and both are timed on the same work.
+
+    Args:
+        num_classes (int): Output classes. Defaults to 19 (Cityscapes).
+        channels (int): LR-ASPP head channels. Defaults to 128.
+    """
+
+    def __init__(self, num_classes: int = 19, channels: int = 128):
+        super().__init__()
+        from torchvision.models import mobilenet_v3_small
+        from torchvision.models.segmentation.lraspp import LRASPPHead
+        features = mobilenet_v3_small(
+            weights=None, dilated=True, reduced_tail=True).features
+        stages = [0] + [
+            i for i, block in enumerate(features)
+            if getattr(block, '_is_cn', False)
+        ] + [len(features) - 1]
+        # the stride-8 skip torchvision's own LR-ASPP builder takes
+        self.low_index = stages[-4]
+        self.features = features
+        self.head = LRASPPHead(
+            features[self.low_index].out_channels,
+            features[-1].out_channels, num_classes, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        low = None
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i == self.low_index:
+                low = x
+        return self.head(dict(low=low, high=x))
+
+
+# model dicts equivalent to the packaged configs, for installations that do
+# not ship them (mmseg lraspp_m-v3s-d8, mmpose td-hm_mobilenetv2 256x192)
+LRASPP_D8 = dict(
+    type='EncoderDecoder',
+    backbone=dict(type='MobileNetV3', arch='small', out_indices=(0, 1, 12),
+                  norm_cfg=dict(type='BN', eps=0.001, requires_grad=True)),
+    decode_head=dict(
+        type='LRASPPHead', in_channels=(16, 16, 576), in_index=(0, 1, 2),
+        channels=128, input_transform='multiple_select', dropout_ratio=0.1,
+        num_classes=19, norm_cfg=dict(type='BN', eps=0.001,
+                                      requires_grad=True),
+        act_cfg=dict(type='ReLU'), align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                         loss_weight=1.0)),
+    train_cfg=dict(), test_cfg=dict(mode='whole'))
+MOBILENETV2_POSE = dict(
+    type='TopdownPoseEstimator',
+    backbone=dict(type='MobileNetV2', widen_factor=1., out_indices=(7, )),
+    head=dict(
+        type='HeatmapHead', in_channels=1280, out_channels=17,
+        loss=dict(type='KeypointMSELoss', use_target_weight=True),
+        decoder=dict(type='MSRAHeatmap', input_size=(192, 256),
+                     heatmap_size=(48, 64), sigma=2)),
+    test_cfg=dict(flip_test=False))
+LRASPP_D8_CONFIG = ('mobilenet_v3/mobilenet-v3-d8-s_lraspp_4xb4-320k_'
+                    'cityscapes-512x1024.py')
+MOBILENETV2_POSE_CONFIG = ('body_2d_keypoint/topdown_heatmap/coco/'
+                           'td-hm_mobilenetv2_8xb64-210e_coco-256x192.py')
+RTMPOSE_T_CONFIG = 'body_2d_keypoint/rtmpose/coco/' \
+    'rtmpose-t_8xb256-420e_coco-256x192.py'
+
+
+def _sync_bn_to_bn(cfg):
+    """SyncBN (distributed training only) -> BN, recursively."""
+    if isinstance(cfg, dict):
+        return {
+            k: ('BN' if k == 'type' and v == 'SyncBN' else _sync_bn_to_bn(v))
+            for k, v in cfg.items()
+        }
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(_sync_bn_to_bn(v) for v in cfg)
+    return cfg
+
+
+def _build_in_scope(scope: str, model_cfg: dict) -> nn.Module:
+    from mmengine.registry import MODELS, DefaultScope, init_default_scope
+    init_default_scope(scope)
+    with DefaultScope.overwrite_default_scope(scope):
+        return MODELS.build(model_cfg)
+
+
+def openmmlab_model(scope: str, relative: str,
+                    fallback: Optional[dict] = None
+                    ) -> Tuple[nn.Module, str]:
+    """Model of a config shipped by mmseg / mmpose, without pretrained
+    weights or data preprocessor (the exports take normalised images)."""
+    from mmengine.config import Config
+    path = mim_config(scope, relative)
+    if path is not None:
+        model_cfg = Config.fromfile(path).model.to_dict()
+        source = f'{scope}/.mim/configs/{relative}'
+    elif fallback is not None:
+        model_cfg = copy.deepcopy(fallback)
+        source = 'model dict in benchmarks/peers.py (config not shipped)'
+    else:
+        raise FileNotFoundError(f'{scope} does not ship configs/{relative}')
+    model_cfg = _sync_bn_to_bn(model_cfg)
+    model_cfg.pop('pretrained', None)
+    model_cfg.pop('data_preprocessor', None)
+    model_cfg['backbone'].pop('init_cfg', None)
+    if scope == 'mmpose':
+        model_cfg.setdefault('test_cfg', {})['flip_test'] = False
+    return _build_in_scope(scope, model_cfg).eval(), source
+
+
+def peers(task: str) -> Dict[str, Tuple[nn.Module, str, bool]]:
+    """Peers of a task, first peer first: name -> (model, source,
+    tensor_mode), where tensor_mode says the model is an OpenMMLab model
+    called with ``mode='tensor'``."""
+    import torchvision
+    if task == 'cls':
+        return {
+            'MobileNetV3-Small': (torchvision.models.mobilenet_v3_small(
+                weights=None).eval(), 'torchvision mobilenet_v3_small',
+                                  False),
+            'MobileNetV3-Large': (torchvision.models.mobilenet_v3_large(
+                weights=None).eval(), 'torchvision mobilenet_v3_large',
+                                  False),
+        }
+    if task == 'seg':
+        d8, source = openmmlab_model('mmseg', LRASPP_D8_CONFIG, LRASPP_D8)
+        return {
+            'LR-ASPP MobileNetV3-Small OS16 (paper baseline)':
+            (MobileNetV3SmallLRASPP().eval(),
+             'torchvision mobilenet_v3_small(dilated, reduced_tail) + '
+             'LRASPPHead(128), stride-8 logits', False),
+            'LR-ASPP MobileNetV3-Small d8 (mmseg lraspp_m-v3s-d8)':
+            (d8, source, True),
+        }
+    if task == 'pose':
+        rtm, rtm_source = openmmlab_model('mmpose', RTMPOSE_T_CONFIG)
+        mbv2, mbv2_source = openmmlab_model('mmpose',
+                                            MOBILENETV2_POSE_CONFIG,
+                                            MOBILENETV2_POSE)
+        return {
+            'RTMPose-t': (rtm, rtm_source, True),
+            'SimpleBaseline MobileNetV2': (mbv2, mbv2_source, True),
+        }
+    raise ValueError(f'unknown task {task!r}; choose cls, seg or pose')
