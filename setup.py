@@ -31,6 +31,8 @@ setup(
     packages=find_packages(
         exclude=('configs', 'tools', 'tests', 'benchmarks')),
     include_package_data=True,
+    # sources of the compiled kernels, built by tools/setup_env.sh
+    package_data={'micronet_mm.deploy.kernels': ['*.cpp', 'CMakeLists.txt']},
     python_requires='>=3.8',
     license='Apache License 2.0',
     install_requires=read_requirements('runtime.txt'),

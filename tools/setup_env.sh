@@ -21,6 +21,7 @@ CACHE="${MICRONET_MM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/micronet_mm}"
 
 stamp_key() {
   cat "$ROOT/tools/setup_env.sh" "$ROOT"/requirements/*.txt "$ROOT/setup.py" \
+    "$ROOT"/micronet_mm/deploy/kernels/{CMakeLists.txt,shift_max.cpp} \
     | sha256sum | cut -c1-16
 }
 STAMP="$VENV/.micronet_mm_setup"
@@ -82,9 +83,13 @@ fi
 "$VENV/bin/mim" install -q --no-build-isolation --no-deps -e "$ROOT"
 rm -f "$CONSTRAINTS"
 
+# micronet_mm's compiled kernels (the OpenVINO extension with the one-pass
+# Shift-Max): built once per sources/OpenVINO/CPU into $CACHE/kernels
+MICRONET_MM_CACHE="$CACHE" "$PY" -m micronet_mm.deploy.kernels build >/dev/null
+
 "$PY" - <<'PY'
 import mmcv.ops, mmseg, mmpose.apis, mmpretrain, mmdet, xtcocotools.cocoeval  # noqa
-import onnxruntime, micronet_mm  # noqa
+import onnxruntime, openvino, micronet_mm  # noqa
 PY
 stamp_key >"$STAMP"
 log "environment ready"

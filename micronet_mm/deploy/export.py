@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .fuse import fuse
+from .session import InferenceSession
 
 
 class ExportError(RuntimeError):
@@ -121,33 +122,6 @@ def relative_error(reference: Sequence[np.ndarray],
     return worst
 
 
-def ort_session(path_or_bytes, threads: int = 1, level: str = 'all'):
-    """An onnxruntime CPU session.
-
-    Args:
-        path_or_bytes (str | bytes): Model file or serialised model.
-        threads (int): ``intra_op_num_threads``. Defaults to 1.
-        level (str): Graph optimisation level, ``'all'`` (includes the
-            NCHWc layout transforms), ``'extended'``, ``'basic'`` or
-            ``'disable'``. Defaults to ``'all'``.
-    """
-    import onnxruntime as ort
-    levels = dict(
-        all=ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-        extended=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-        basic=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-        disable=ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    if level not in levels:
-        raise ValueError(f'level must be one of {sorted(levels)}, got '
-                         f'{level!r}')
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = levels[level]
-    return ort.InferenceSession(
-        path_or_bytes, options, providers=['CPUExecutionProvider'])
-
-
 def _export(module: nn.Module, inputs: torch.Tensor, path: str,
             dynamic: bool, opset: int, num_outputs: int) -> None:
     output_names = ['output'] if num_outputs == 1 else [
@@ -180,8 +154,9 @@ def export_onnx(model: nn.Module,
                 check_shapes: Optional[List[Tuple[int, int]]] = None,
                 tolerance: float = 1e-4,
                 fused: Optional[nn.Module] = None,
-                seed: int = 0) -> Dict[str, object]:
-    """Fuse ``model``, export it to ONNX and check onnxruntime against
+                seed: int = 0,
+                backend: str = 'openvino') -> Dict[str, object]:
+    """Fuse ``model``, export it to ONNX and check the runtime against
     PyTorch.
 
     The file is written to a temporary name in the same directory and
@@ -201,17 +176,25 @@ def export_onnx(model: nn.Module,
         tolerance (float): Largest accepted relative error. Defaults to
             1e-4.
         fused (nn.Module, optional): Precomputed ``fuse(model,
-            backend='onnxruntime')``.
+            backend=backend)``.
         seed (int): Seed of the random check inputs. Defaults to 0.
+        backend (str): ``'openvino'``: Shift-Max as the compiled one-pass
+            kernel (``micronet_mm::ShiftMax``; runs in OpenVINO with the
+            kernels ``tools/setup_env.sh`` builds); ``'onnxruntime'``:
+            stock operators only (portable to any ONNX runtime). The check
+            runs the file through :class:`~.session.InferenceSession`.
+            Defaults to ``'openvino'``.
 
     Returns:
         dict: ``path``, ``shape``, ``dynamic``, ``opset`` and ``checks``,
-        a list of ``{'shape', 'rel_err'}``.
+        a list of ``{'shape', 'rel_err'}``, and ``backend``.
 
     Raises:
         FileExistsError: ``path`` exists and ``force`` is False.
         ValueError: The model cannot take ``shape``.
-        ExportError: Export failed or onnxruntime differs from PyTorch.
+        ExportError: Export failed or the runtime differs from PyTorch.
+        KernelsNotBuiltError: ``backend='openvino'`` and the kernels are
+            not built.
     """
     path = osp.abspath(path)
     if osp.exists(path) and not force:
@@ -226,7 +209,7 @@ def export_onnx(model: nn.Module,
     model = model.eval()
     reference = TensorForward(model).eval()
     deployed = TensorForward(
-        fused if fused is not None else fuse(model, backend='onnxruntime'))
+        fused if fused is not None else fuse(model, backend=backend))
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(1, 3, h, w, generator=generator)
     try:
@@ -245,7 +228,7 @@ def export_onnx(model: nn.Module,
             checks.append((extra, _as_tuple(reference(extra))))
 
     fd, tmp = tempfile.mkstemp(
-        prefix=osp.basename(path) + '.', suffix='.tmp', dir=out_dir)
+        prefix=osp.basename(path) + '.', suffix='.tmp.onnx', dir=out_dir)
     os.close(fd)
     try:
         try:
@@ -253,16 +236,16 @@ def export_onnx(model: nn.Module,
         except Exception as err:
             raise ExportError(f'ONNX export failed: {type(err).__name__}: '
                               f'{err}') from err
-        session = ort_session(tmp)
+        session = InferenceSession(tmp)
         results = []
         for batch, expected in checks:
-            got = session.run(None, {'input': batch.numpy()})
+            got = session.run(batch.numpy())
             err = relative_error([e.numpy() for e in expected], got)
             results.append(
                 dict(shape=list(batch.shape), rel_err=float(err)))
             if not err < tolerance:
                 raise ExportError(
-                    f'onnxruntime output differs from PyTorch for input '
+                    f'{session.backend} output differs from PyTorch for input '
                     f'{tuple(batch.shape)}: relative error {err:.2e} >= '
                     f'{tolerance:g}')
         if osp.exists(path) and not force:  # appeared meanwhile
@@ -274,4 +257,4 @@ def export_onnx(model: nn.Module,
             os.remove(tmp)
     return dict(
         path=path, shape=[h, w], dynamic=dynamic, opset=opset,
-        checks=results)
+        checks=results, backend=session.backend)

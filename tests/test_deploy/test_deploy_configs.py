@@ -48,14 +48,17 @@ def test_fused_config_model_equals_training_form(config):
             assert max_relative_error(reference(x), fused(x)) < 1e-4
 
 
+@pytest.mark.parametrize('backend', ['openvino', 'onnxruntime'])
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
-def test_onnx_export_matches_pytorch(config, tmp_path):
+def test_onnx_export_matches_pytorch(config, backend, tmp_path):
+    # openvino: the fused Shift-Max kernel; onnxruntime: the portable file
     model, _ = build_model_from_config(config)
     randomize_(model).eval()
     out = tmp_path / 'model.onnx'
     h, w = SMALL[_task(config)]
     result = export_onnx(model, str(out), (h, w), dynamic=True,
-                         check_shapes=[(h + 24, w - 8)])
+                         check_shapes=[(h + 24, w - 8)], backend=backend)
+    assert result['backend'] == backend
     assert out.is_file()
     assert len(result['checks']) == 2
     assert all(c['rel_err'] < 1e-4 for c in result['checks'])

@@ -9,8 +9,8 @@ from micronet_mm.deploy.export import (
     ExportError,
     export_onnx,
     load_checkpoint_strict,
-    ort_session,
 )
+from micronet_mm.deploy.session import InferenceSession
 from micronet_mm.models.backbones import MicroNet
 from tests.helpers.tools import REPO, run_tool
 
@@ -21,7 +21,7 @@ CLS = osp.join(REPO, 'configs', 'cls', 'micronet_m0_in1k.py')
 
 
 @pytest.mark.parametrize('arch', ['4m', 'm2'])
-@pytest.mark.parametrize('backend', ['onnxruntime', 'torch'])
+@pytest.mark.parametrize('backend', ['onnxruntime', 'torch', 'openvino'])
 def test_backbone_onnx_parity_dynamic_shapes(arch, backend, tmp_path):
     # output stride 16 backbone with two outputs; the torch-backend fuse
     # exercises the in-graph border correction of merged depthwise convs
@@ -31,13 +31,17 @@ def test_backbone_onnx_parity_dynamic_shapes(arch, backend, tmp_path):
     path = tmp_path / 'backbone.onnx'
     result = export_onnx(model, str(path), (64, 96), dynamic=True,
                          fused=fuse(model, backend=backend),
-                         check_shapes=[(45, 83)])
+                         check_shapes=[(45, 83)],
+                         backend='openvino' if backend == 'openvino' else
+                         'onnxruntime')
     assert [c['shape'] for c in result['checks']] == [[1, 3, 64, 96],
                                                       [2, 3, 45, 83]]
     # exported at one size, run at another here too
-    session = ort_session(str(path))
+    session = InferenceSession(str(path))
+    assert session.backend == ('openvino' if backend == 'openvino' else
+                               'onnxruntime')
     x = torch.randn(3, 3, 57, 70)
-    got = session.run(None, {'input': x.numpy()})
+    got = session.run(x.numpy())
     with torch.no_grad():
         expected = model(x)
     assert len(got) == 2
@@ -49,9 +53,9 @@ def test_static_export_rejects_other_sizes(tmp_path):
     model = MicroNet('4m').eval()
     path = tmp_path / 'static.onnx'
     export_onnx(model, str(path), (64, 64))
-    session = ort_session(str(path))
-    with pytest.raises(Exception):
-        session.run(None, {'input': torch.randn(1, 3, 96, 64).numpy()})
+    session = InferenceSession(str(path))
+    with pytest.raises(ValueError, match='axis 2 is 96, expected 64'):
+        session.run(torch.randn(1, 3, 96, 64).numpy())
 
 
 def test_existing_file_is_kept_unless_forced(tmp_path):
