@@ -225,11 +225,12 @@ class _ShiftMaxKernel(torch.autograd.Function):
     an export it computes the same function with stock operations."""
 
     @staticmethod
-    def forward(ctx, x, coefs, scale, index, fusions, channels_last):
+    def forward(ctx, x, coefs, scale, rows, index, fusions, channels_last):
+        # rows: the (J-1) shift index buffers; index: the same as a flat
+        # list of ints, the node's attribute
         c = x.shape[1]
-        shifts = len(index) // c + 1
+        shifts = len(rows) + 1
         a = coefs.reshape(x.shape[0], fusions, shifts, c, 1, 1)
-        rows = torch.tensor(index, dtype=torch.long).view(-1, c)
         sources = [x] + [x.index_select(1, row) for row in rows]
         out = None
         for k in range(fusions):
@@ -240,7 +241,7 @@ class _ShiftMaxKernel(torch.autograd.Function):
         return out if scale is None else out * scale
 
     @staticmethod
-    def symbolic(g, x, coefs, scale, index, fusions, channels_last):
+    def symbolic(g, x, coefs, scale, rows, index, fusions, channels_last):
         to_last, to_first = [0, 2, 3, 1], [0, 3, 1, 2]
         if channels_last:
             x = g.op('Transpose', x, perm_i=to_last)
@@ -337,6 +338,10 @@ class DeployShiftMax(nn.Module):
         self.spatial = spatial
         # eager PyTorch always runs the stock form
         self.kernel = kernel
+        self.kernel_index = [
+            int(i) for s in range(1, self.num_shifts)
+            for i in getattr(self, f'shift_index{s}')
+        ]
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
         """(N, K*J*C) coefficients, or (1, K*J*C) for the static variant."""
@@ -350,13 +355,11 @@ class DeployShiftMax(nn.Module):
         c = self.channels
         z = self.coefficients(x)
         if self.kernel is not None and _exporting():
-            index = [
-                int(i) for s in range(1, j)
-                for i in getattr(self, f'shift_index{s}')
-            ]
+            rows = [getattr(self, f'shift_index{s}') for s in range(1, j)]
             scale = None if self.spatial is None else self.spatial(x)
             return _ShiftMaxKernel.apply(x, z.expand(x.shape[0], -1), scale,
-                                         index, k, self.kernel == 'nhwc')
+                                         rows, self.kernel_index, k,
+                                         self.kernel == 'nhwc')
         shifted = [x] + [
             x.index_select(1, getattr(self, f'shift_index{s}'))
             for s in range(1, j)

@@ -2,17 +2,23 @@
 
 Usage:
     python tools/deploy/export_onnx.py CONFIG [CHECKPOINT] --out FILE
-        [--shape H W] [--dynamic] [--opset N] [--force]
+        [--shape H W] [--dynamic] [--portable] [--opset N] [--force]
         [--cfg-options KEY=VALUE ...]
 
 Builds the model of CONFIG (classification, segmentation or pose), loads
 CHECKPOINT if given (it must match the config exactly), applies
 ``micronet_mm.deploy.fuse``, exports the tensor-mode forward (class logits,
-segmentation logits, pose heatmaps) and runs onnxruntime on the export to
-check it against the PyTorch training form (relative error < 1e-4) at the
-export size and, with ``--dynamic``, at another size and batch. The file is
-written to a temporary name and renamed into place only after the check
-passes; an existing FILE is kept unless ``--force`` is given.
+segmentation logits, pose heatmaps) and runs the file through
+``micronet_mm.deploy.InferenceSession`` to check it against the PyTorch
+training form (relative error < 1e-4) at the export size and, with
+``--dynamic``, at another size and batch. The file is written to a
+temporary name and renamed into place only after the check passes; an
+existing FILE is kept unless ``--force`` is given.
+
+By default every Dynamic Shift-Max is one ``micronet_mm::ShiftMax`` node,
+the compiled one-pass kernel that ``tools/setup_env.sh`` builds for
+OpenVINO; ``InferenceSession`` runs such files. ``--portable`` writes stock
+ONNX operators only, for onnxruntime or any other runtime.
 
 The graph input is the normalised image batch (N, 3, H, W): apply the
 config's ``data_preprocessor`` mean/std before feeding it.
@@ -39,6 +45,11 @@ def parse_args(argv=None):
         action='store_true',
         help='dynamic batch, height and width')
     parser.add_argument(
+        '--portable',
+        action='store_true',
+        help='stock ONNX operators only (no compiled micronet_mm kernels); '
+        'runs in onnxruntime or any ONNX runtime')
+    parser.add_argument(
         '--opset', type=int, default=17, help='ONNX opset (default 17)')
     parser.add_argument(
         '--force', action='store_true', help='overwrite an existing file')
@@ -57,6 +68,7 @@ def main(argv=None):
         export_onnx,
         load_checkpoint_strict,
     )
+    from micronet_mm.deploy.kernels import KernelsNotBuiltError
     try:
         model, cfg = build_model_from_config(args.config, args.cfg_options)
         if args.checkpoint:
@@ -68,13 +80,14 @@ def main(argv=None):
             shape,
             dynamic=args.dynamic,
             opset=args.opset,
-            force=args.force)
+            force=args.force,
+            backend='onnxruntime' if args.portable else 'openvino')
     except (FileNotFoundError, FileExistsError, ValueError, KeyError,
-            ExportError) as err:
+            ExportError, KernelsNotBuiltError) as err:
         sys.exit(f'export_onnx: {err}')
     for check in result['checks']:
-        print(f'onnxruntime vs PyTorch at input {check["shape"]}: relative '
-              f'error {check["rel_err"]:.2e}')
+        print(f'{result["backend"]} vs PyTorch at input {check["shape"]}: '
+              f'relative error {check["rel_err"]:.2e}')
     print(f'wrote {result["path"]}')
     print(json.dumps(result))
 
