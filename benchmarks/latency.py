@@ -1,4 +1,4 @@
-"""Latency of MicroNet against its MobileNet peers, batch 1, on the CPU.
+"""Latency of MicroNet against the models it beats on paper, batch 1, CPU.
 
 Usage:
     python benchmarks/latency.py [--tasks cls,seg,pose] [--rounds N]
@@ -6,24 +6,28 @@ Usage:
     python benchmarks/latency.py --from-json benchmarks/results/latency.json
         [--update-readme]
 
-Per task, in one run and with the same thread settings for every model
-(``torch.set_num_threads(n)``, onnxruntime ``intra_op_num_threads=n``):
+Per task, in one run and with the same thread count for every model
+(``torch.set_num_threads(n)``, onnxruntime ``intra_op_num_threads=n``,
+OpenVINO ``INFERENCE_NUM_THREADS=n``); the peers are those of
+``benchmarks/peers.py``, first peer first:
 
-* cls: 224x224, 1 thread. MicroNet 4m/m0/m1/m2/m3 (``configs/cls``) vs
-  torchvision MobileNetV3-Small and -Large;
-* seg: 1024x2048, 2 threads. MicroNet m0-m3 MR-ASPP (``configs/seg``) vs
-  mmseg's ``lraspp_m-v3s-d8`` Cityscapes model;
-* pose: 256x192, 1 thread. MicroNet m0-m3 (``configs/pose``) vs mmpose's
-  ``td-hm_mobilenetv2_8xb64-210e_coco-256x192``.
+* cls: 224x224, 1 thread; MicroNet 4m/m0/m1/m2/m3 vs MobileNetV3-Small and
+  -Large;
+* seg: 1024x2048, 2 threads; MicroNet m0-m3 MR-ASPP vs the paper's
+  MobileNetV3-Small LR-ASPP (output stride 16) and mmseg's lraspp_m-v3s-d8;
+* pose: 256x192, 1 thread; MicroNet m0-m3 vs RTMPose-t and the MobileNetV2
+  SimpleBaseline.
 
-Each model is timed as PyTorch eager in training form (eval mode) and in
-deploy form (``micronet_mm.deploy.fuse``; BatchNorm folded for the peers
-too), and in onnxruntime (the fused export, at the graph optimisation level
-that is fastest for that model). Timings are medians over ``--rounds``
-rounds in which the models take turns, so that load changes on a shared
-machine hit all of them alike; compare the ratios, which come from the same
-run. Weights are random (BatchNorm statistics included, so that the fused
-forms carry the same corrections as trained models).
+Every model runs as PyTorch eager in deploy form (``micronet_mm.deploy.fuse``;
+BatchNorm folded for the peers too), in onnxruntime (the portable export,
+at whichever graph optimisation level is faster for that model) and in
+OpenVINO (the portable export); MicroNet also runs its default export, the
+compiled one-pass Shift-Max kernel, in OpenVINO. Each model's fastest
+runtime is its "best"; the headline ratio divides MicroNet's best by the
+first peer's best. Timings are medians over ``--rounds`` rounds in which
+the models take turns, so that load changes on a shared machine hit all of
+them alike. Weights are random (BatchNorm statistics included, so that the
+fused forms carry the same corrections as trained models).
 
 Writes ``latency.md`` and ``latency.json`` to ``--out-dir``, the
 latency-vs-MAdds plot to ``--plot`` and, with ``--update-readme``, the
@@ -79,93 +83,14 @@ def _randomize_norms(model: torch.nn.Module, seed: int = 0):
     return model.eval()
 
 
-def _replace_syncbn(cfg):
-    """SyncBN (distributed training only) -> BN, recursively."""
-    if isinstance(cfg, dict):
-        return {
-            k: ('BN' if k == 'type' and v == 'SyncBN' else
-                _replace_syncbn(v))
-            for k, v in cfg.items()
-        }
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(_replace_syncbn(v) for v in cfg)
-    return cfg
-
-
-def _mim_config(package: str, relative: str) -> Optional[str]:
-    """Path of a config shipped inside an installed OpenMMLab package."""
-    try:
-        module = __import__(package)
-    except ImportError:
-        return None
-    path = osp.join(osp.dirname(module.__file__), '.mim', 'configs',
-                    relative)
-    return path if osp.isfile(path) else None
-
-
-# model dicts equivalent to the packaged configs, for installations that do
-# not ship them (mmseg lraspp_m-v3s-d8, mmpose td-hm_mobilenetv2 256x192)
-LRASPP_SMALL = dict(
-    type='EncoderDecoder',
-    backbone=dict(type='MobileNetV3', arch='small', out_indices=(0, 1, 12),
-                  norm_cfg=dict(type='BN', eps=0.001, requires_grad=True)),
-    decode_head=dict(
-        type='LRASPPHead', in_channels=(16, 16, 576), in_index=(0, 1, 2),
-        channels=128, input_transform='multiple_select', dropout_ratio=0.1,
-        num_classes=19, norm_cfg=dict(type='BN', eps=0.001,
-                                      requires_grad=True),
-        act_cfg=dict(type='ReLU'), align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                         loss_weight=1.0)),
-    train_cfg=dict(), test_cfg=dict(mode='whole'))
-MOBILENETV2_POSE = dict(
-    type='TopdownPoseEstimator',
-    backbone=dict(type='MobileNetV2', widen_factor=1., out_indices=(7, )),
-    head=dict(
-        type='HeatmapHead', in_channels=1280, out_channels=17,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=dict(type='MSRAHeatmap', input_size=(192, 256),
-                     heatmap_size=(48, 64), sigma=2)),
-    test_cfg=dict(flip_test=False))
-
-
-def _build_mm(scope: str, model_cfg: dict):
-    from mmengine.registry import DefaultScope, init_default_scope
-    init_default_scope(scope)
-    from mmengine.registry import MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        return MODELS.build(model_cfg)
-
-
-def _peer_from_config(scope, package, relative, fallback):
-    from mmengine.config import Config
-    path = _mim_config(package, relative)
-    if path is not None:
-        model_cfg = Config.fromfile(path).model.to_dict()
-        source = f'{package}/.mim/configs/{relative}'
-    else:
-        model_cfg = copy.deepcopy(fallback)
-        source = 'model dict in benchmarks/latency.py (config not shipped)'
-    model_cfg = _replace_syncbn(model_cfg)
-    model_cfg.pop('pretrained', None)
-    model_cfg.pop('data_preprocessor', None)
-    model_cfg['backbone'].pop('init_cfg', None)
-    if scope == 'mmpose':
-        model_cfg.setdefault('test_cfg', {})['flip_test'] = False
-    return _build_mm(scope, model_cfg), source
-
-
 def micronet_configs(task: str) -> Dict[str, str]:
     """arch -> config path of the task (first config per arch)."""
     from micronet_mm.apis import load_config
     found = {}
     for path in sorted(glob.glob(osp.join(REPO, 'configs', task, '*.py'))):
-        if 'mutual' in osp.basename(path):
+        if 'mutual' in osp.basename(path) or 'synthetic' in path:
             continue
-        try:
-            cfg = load_config(path)
-        except Exception:  # a config another engineer is still writing
-            continue
+        cfg = load_config(path)
         arch = cfg.model.get('backbone', {}).get('arch')
         if arch in TASKS[task]['archs'] and arch not in found:
             found[arch] = path
@@ -173,95 +98,175 @@ def micronet_configs(task: str) -> Dict[str, str]:
 
 
 class Entry:
-    """One model of a task: how to call it and how it was built."""
+    """One model of a task and the forms it is timed in."""
 
     def __init__(self, name: str, model: torch.nn.Module, tensor_mode: bool,
-                 peer: bool, source: str, fused: torch.nn.Module,
-                 fused_ort: torch.nn.Module):
+                 peer: bool, source: str):
         self.name = name
         self.model = model
         self.tensor_mode = tensor_mode
         self.peer = peer
         self.source = source
-        self.fused = fused
-        self.fused_ort = fused_ort
-
-
-def _wrap(model, tensor_mode):
-    from micronet_mm.deploy.export import TensorForward
-    if tensor_mode:
-        return TensorForward(model).eval()
-    return model.eval()
 
 
 def build_entries(task: str) -> List[Entry]:
-    """Models of a task: the MicroNets whose configs exist, then peers."""
-    import micronet_mm  # noqa: F401  (registers the modules)
+    """The MicroNets whose configs exist, then the peers (first first)."""
+    from benchmarks.peers import peers
     from micronet_mm.apis import build_model_from_config
-    from micronet_mm.deploy import fuse
     entries = []
     for arch, path in micronet_configs(task).items():
         model, _ = build_model_from_config(path)
-        _randomize_norms(model)
         entries.append(
-            Entry(f'MicroNet-{arch.upper()}', model, True, False,
-                  osp.relpath(path, REPO), fuse(model, backend='torch'),
-                  fuse(model, backend='onnxruntime')))
+            Entry(f'MicroNet-{arch.upper()}', _randomize_norms(model), True,
+                  False, osp.relpath(path, REPO)))
     if not entries:
         return entries
-    if task == 'cls':
-        import torchvision
-        from torch.fx.experimental.optimization import fuse as fx_fuse
-        for name, factory in (('MobileNetV3-Small',
-                               torchvision.models.mobilenet_v3_small),
-                              ('MobileNetV3-Large',
-                               torchvision.models.mobilenet_v3_large)):
-            model = _randomize_norms(factory(weights=None))
-            entries.append(
-                Entry(name, model, False, True, f'torchvision {name}',
-                      fx_fuse(copy.deepcopy(model)), model))
-    elif task == 'seg':
-        model, source = _peer_from_config(
-            'mmseg', 'mmseg', 'mobilenet_v3/mobilenet-v3-d8-s_lraspp_4xb4-'
-            '320k_cityscapes-512x1024.py', LRASPP_SMALL)
-        _randomize_norms(model)
+    for name, (model, source, tensor_mode) in peers(task).items():
         entries.append(
-            Entry('LR-ASPP MobileNetV3-Small (lraspp_m-v3s-d8)', model, True,
-                  True, source, fuse(model, backend='torch'), model))
-    elif task == 'pose':
-        model, source = _peer_from_config(
-            'mmpose', 'mmpose', 'body_2d_keypoint/topdown_heatmap/coco/'
-            'td-hm_mobilenetv2_8xb64-210e_coco-256x192.py', MOBILENETV2_POSE)
-        _randomize_norms(model)
-        entries.append(
-            Entry('SimpleBaseline MobileNetV2 (td-hm_mobilenetv2 256x192)',
-                  model, True, True, source, fuse(model, backend='torch'),
-                  model))
+            Entry(name, _randomize_norms(model), tensor_mode, True, source))
     return entries
 
 
 # ---------------------------------------------------------------- timing
-def ort_session(module, x, threads, level):
-    import onnxruntime as ort
+def _onnx_bytes(module: torch.nn.Module, x: torch.Tensor) -> bytes:
     buf = io.BytesIO()
     with torch.no_grad():
         torch.onnx.export(module, (x, ), buf, opset_version=17,
                           input_names=['input'], dynamo=False)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = {
-        'all': ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-        'extended': ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-    }[level]
-    session = ort.InferenceSession(buf.getvalue(), options,
-                                   providers=['CPUExecutionProvider'])
-    feed = {'input': x.numpy()}
-    return session, (lambda: session.run(None, feed))
+    return buf.getvalue()
 
 
-def interleaved(fns: Dict[str, Callable], rounds: int,
-                runs: int) -> Dict[str, dict]:
+def _tensor_forward(model, tensor_mode):
+    from micronet_mm.deploy.export import TensorForward
+    return TensorForward(model).eval() if tensor_mode else model.eval()
+
+
+def _deploy_form(entry: Entry, backend: str) -> torch.nn.Module:
+    """``fuse`` for MicroNet; BatchNorm folding for the peers (torch.fx
+    for plain torchvision models, ``fuse``'s ConvModule folding for
+    OpenMMLab ones)."""
+    from micronet_mm.deploy import fuse
+    if entry.peer and not entry.tensor_mode:
+        from torch.fx.experimental.optimization import fuse as fx_fuse
+        try:
+            return fx_fuse(copy.deepcopy(entry.model))
+        except Exception:  # not symbolically traceable: keep it as it is
+            return entry.model
+    if entry.peer and backend != 'torch':
+        return entry.model
+    return fuse(entry.model, backend=backend)
+
+
+def _ratio_err(ref: np.ndarray, out: np.ndarray) -> float:
+    return float(np.abs(ref - out).max() / max(np.abs(ref).max(), 1e-12))
+
+
+def _first(out):
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def run_task(task: str, rounds: int) -> Optional[dict]:
+    """Measure one task; None (with a note) when its configs are absent."""
+    from micronet_mm.deploy.session import openvino_model, ort_session
+    from micronet_mm.utils.flops import complexity
+    spec = TASKS[task]
+    entries = build_entries(task)
+    if not entries:
+        print(f'[{task}] skipped: no MicroNet configs under configs/{task}/',
+              flush=True)
+        return None
+    threads = spec['threads']
+    torch.set_num_threads(threads)
+    h, w = spec['shape']
+    x = torch.randn(1, 3, h, w, generator=torch.Generator().manual_seed(0))
+    xn = x.numpy()
+    rows, fns, keep = [], {}, []
+    for e in entries:
+        print(f'[{task}] preparing {e.name}', flush=True)
+        train = _tensor_forward(e.model, e.tensor_mode)
+        with torch.no_grad():
+            ref = _first(train(x)).numpy()
+        row = dict(name=e.name, source=e.source, peer=e.peer,
+                   madds=complexity(train, (h, w))['madds'],
+                   params=sum(p.numel() for p in e.model.parameters()),
+                   rel_err={})
+        fused = _tensor_forward(_deploy_form(e, 'torch'), e.tensor_mode)
+        with torch.no_grad():
+            row['rel_err']['pytorch'] = _ratio_err(ref,
+                                                   _first(fused(x)).numpy())
+        fns[(e.name, 'pytorch')] = _no_grad(fused, x)
+        portable = _onnx_bytes(
+            _tensor_forward(_deploy_form(e, 'onnxruntime'), e.tensor_mode),
+            x)
+        runners = {}
+        for level in ('all', 'extended'):
+            session = ort_session(portable, threads, level)
+            runners[f'onnxruntime_{level}'] = (
+                session, lambda s=session: s.run(None, {'input': xn})[0])
+        compiled = openvino_model(portable, threads)
+        runners['openvino'] = (compiled, _ov_call(compiled, xn))
+        if not e.peer:
+            kernel = openvino_model(
+                _onnx_bytes(
+                    _tensor_forward(_deploy_form(e, 'openvino'),
+                                    e.tensor_mode), x), threads,
+                kernels=True)
+            runners['openvino_kernel'] = (kernel, _ov_call(kernel, xn))
+        for kind, (handle, call) in runners.items():
+            row['rel_err'][kind] = _ratio_err(ref, np.asarray(call()))
+            keep.append(handle)
+            fns[(e.name, kind)] = call
+        rows.append(row)
+    print(f'[{task}] timing {len(fns)} variants, {rounds} rounds x '
+          f'{spec["runs"]} runs, {threads} thread(s)', flush=True)
+    times = interleaved(fns, rounds, spec['runs'])
+    for row in rows:
+        name = row['name']
+        ms = {kind: t['median'] for (n, kind), t in times.items()
+              if n == name}
+        ort_level = min(('all', 'extended'),
+                        key=lambda lv: ms[f'onnxruntime_{lv}'])
+        row['ms'] = dict(pytorch=ms['pytorch'],
+                         onnxruntime=ms[f'onnxruntime_{ort_level}'],
+                         openvino=ms['openvino'])
+        if 'openvino_kernel' in ms:
+            row['ms']['openvino_kernel'] = ms['openvino_kernel']
+        row['onnxruntime_level'] = ort_level
+        row['min_ms'] = {kind: t['min'] for (n, kind), t in times.items()
+                         if n == name}
+        # the runtimes a user would deploy on (eager PyTorch is listed but
+        # not a deployment runtime here)
+        deployed = {k: v for k, v in row['ms'].items() if k != 'pytorch'}
+        row['best'] = min(deployed, key=deployed.get)
+        row['best_ms'] = deployed[row['best']]
+    peers = [r for r in rows if r['peer']]
+    for row in rows:
+        row['ratios'] = {
+            p['name']: dict(
+                best=row['best_ms'] / p['best_ms'],
+                onnxruntime=row['ms']['onnxruntime'] /
+                p['ms']['onnxruntime'],
+                openvino=min(row['ms']['openvino'],
+                             row['ms'].get('openvino_kernel', np.inf)) /
+                p['ms']['openvino'])
+            for p in peers
+        }
+    return dict(task=task, shape=[h, w], threads=threads, rounds=rounds,
+                runs_per_round=spec['runs'], rows=rows,
+                reference_peer=peers[0]['name'])
+
+
+def _ov_call(compiled, xn):
+    request = compiled.create_infer_request()
+
+    def call():
+        return request.infer({0: xn})[0]
+
+    return call
+
+
+def interleaved(fns: Dict[tuple, Callable], rounds: int,
+                runs: int) -> Dict[tuple, dict]:
     """Median (and minimum) milliseconds; the callables take turns
     ``rounds`` times, each turn timing ``runs`` calls, after one warm-up
     call each."""
@@ -281,79 +286,6 @@ def interleaved(fns: Dict[str, Callable], rounds: int,
     }
 
 
-def _first(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
-
-
-def run_task(task: str, rounds: int) -> Optional[dict]:
-    """Measure one task; None (with a note) when its configs are absent."""
-    from micronet_mm.utils.flops import complexity
-    spec = TASKS[task]
-    entries = build_entries(task)
-    if not entries:
-        print(f'[{task}] skipped: no MicroNet configs under configs/{task}/',
-              flush=True)
-        return None
-    threads = spec['threads']
-    torch.set_num_threads(threads)
-    h, w = spec['shape']
-    x = torch.randn(1, 3, h, w, generator=torch.Generator().manual_seed(0))
-    rows, fns = [], {}
-    for e in entries:
-        print(f'[{task}] preparing {e.name}', flush=True)
-        train = _wrap(e.model, e.tensor_mode)
-        fused = _wrap(e.fused, e.tensor_mode)
-        fused_ort = _wrap(e.fused_ort, e.tensor_mode)
-        with torch.no_grad():
-            ref = _first(train(x))
-            rel_pt = float((ref - _first(fused(x))).abs().max() /
-                           ref.abs().max())
-        row = dict(name=e.name, source=e.source, peer=e.peer,
-                   madds=complexity(train, (h, w))['madds'],
-                   params=sum(p.numel() for p in e.model.parameters()),
-                   rel_err_fused=rel_pt)
-        torch.set_num_threads(threads)
-        sessions = {}
-        for level in ('all', 'extended'):
-            session, call = ort_session(fused_ort, x, threads, level)
-            out = call()[0]
-            row[f'rel_err_ort_{level}'] = float(
-                np.abs(ref.numpy() - out).max() / np.abs(ref.numpy()).max())
-            sessions[level] = session
-            fns[(e.name, f'ort_{level}')] = call
-        row['_sessions'] = sessions  # keep them alive
-        fns[(e.name, 'pt_train')] = _no_grad(train, x)
-        fns[(e.name, 'pt_fused')] = _no_grad(fused, x)
-        rows.append(row)
-    print(f'[{task}] timing {len(fns)} variants, {rounds} rounds x '
-          f'{spec["runs"]} runs, {threads} thread(s)', flush=True)
-    times = interleaved(fns, rounds, spec['runs'])
-    for row in rows:
-        row.pop('_sessions')
-        name = row['name']
-        row['pt_train_ms'] = times[(name, 'pt_train')]['median']
-        row['pt_fused_ms'] = times[(name, 'pt_fused')]['median']
-        row['min_ms'] = {kind: times[(name, kind)]['min']
-                         for kind in ('pt_train', 'pt_fused', 'ort_all',
-                                      'ort_extended')}
-        levels = {lv: times[(name, f'ort_{lv}')]['median']
-                  for lv in ('all', 'extended')}
-        row['ort_ms_by_level'] = levels
-        row['ort_level'] = min(levels, key=levels.get)
-        row['ort_ms'] = levels[row['ort_level']]
-    peers = [r for r in rows if r['peer']]
-    for row in rows:
-        row['ratios'] = {
-            p['name']: dict(
-                pt=row['pt_fused_ms'] / p['pt_fused_ms'],
-                ort=row['ort_ms'] / p['ort_ms'])
-            for p in peers
-        }
-    return dict(task=task, shape=[h, w], threads=threads, rounds=rounds,
-                runs_per_round=spec['runs'], rows=rows,
-                reference_peer=peers[0]['name'])
-
-
 def _no_grad(module, x):
 
     def call():
@@ -368,6 +300,8 @@ TITLES = dict(
     cls='Classification, 224x224, 1 thread',
     seg='Segmentation (Cityscapes), 1024x2048, 2 threads',
     pose='Pose (COCO top-down), 256x192, 1 thread')
+RUNTIME_NAMES = dict(onnxruntime='onnxruntime', openvino='OpenVINO',
+                     openvino_kernel='OpenVINO + kernel')
 
 
 def markdown(results: dict) -> str:
@@ -376,13 +310,16 @@ def markdown(results: dict) -> str:
     lines = [
         f'Measured by `{COMMAND}` on {meta["date"]} '
         f'({meta["cpu"]}, PyTorch {meta["torch"]}, onnxruntime '
-        f'{meta["onnxruntime"]}, load average {meta["load"]} at the start). '
-        'Batch 1, median over interleaved rounds, random weights. '
-        '"fused" is `micronet_mm.deploy.fuse` (BatchNorm folding for the '
-        'peers); onnxruntime runs the fused export at its faster graph '
-        'optimisation level (`all` = with NCHWc layout transforms). '
-        'Ratios divide by the first peer in the same run: compare them '
-        'rather than absolute times on a shared machine.', ''
+        f'{meta["onnxruntime"]}, OpenVINO {meta["openvino"]}, load average '
+        f'{meta["load"]} at the start). Batch 1, float32, median over '
+        'interleaved rounds, random weights. PyTorch runs the deploy form '
+        '(`micronet_mm.deploy.fuse`; BatchNorm folding for the peers); '
+        'onnxruntime and OpenVINO run the portable export (onnxruntime at '
+        'its faster graph optimisation level); "OpenVINO + kernel" is '
+        "MicroNet's default export, with the compiled one-pass Shift-Max. "
+        '"best" is each model\'s fastest runtime; the ratios divide by the '
+        'first peer of the same run (best by best, and runtime by runtime).',
+        ''
     ]
     for task in ('cls', 'seg', 'pose'):
         result = results['tasks'].get(task)
@@ -394,17 +331,22 @@ def markdown(results: dict) -> str:
         peer = result['reference_peer']
         lines += [
             f'**{TITLES[task]}** (ratios vs {peer})', '',
-            '| Model | MAdds | PyTorch train (ms) | PyTorch fused (ms) | '
-            'onnxruntime (ms) | ratio PyTorch | ratio onnxruntime |',
-            '|---|---:|---:|---:|---:|---:|---:|'
+            '| Model | MAdds | PyTorch (ms) | onnxruntime (ms) | OpenVINO '
+            '(ms) | OpenVINO + kernel (ms) | best | ratio best | ratio '
+            'onnxruntime | ratio OpenVINO |',
+            '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|'
         ]
         for row in result['rows']:
             ratio = row['ratios'][peer]
+            kernel = row['ms'].get('openvino_kernel')
             lines.append(
                 f'| {row["name"]} | {row["madds"] / 1e6:.1f}M | '
-                f'{row["pt_train_ms"]:.1f} | {row["pt_fused_ms"]:.1f} | '
-                f'{row["ort_ms"]:.1f} ({row["ort_level"]}) | '
-                f'{ratio["pt"]:.2f} | {ratio["ort"]:.2f} |')
+                f'{row["ms"]["pytorch"]:.1f} | '
+                f'{row["ms"]["onnxruntime"]:.1f} | '
+                f'{row["ms"]["openvino"]:.1f} | '
+                f'{"-" if kernel is None else f"{kernel:.1f}"} | '
+                f'{RUNTIME_NAMES[row["best"]]} | {ratio["best"]:.2f} | '
+                f'{ratio["onnxruntime"]:.2f} | {ratio["openvino"]:.2f} |')
         lines.append('')
     return '\n'.join(lines)
 
@@ -427,11 +369,11 @@ def plot(results: dict, path: str) -> None:
             if not sel:
                 continue
             ax.scatter([r['madds'] / 1e6 for r in sel],
-                       [r['ort_ms'] for r in sel], marker=marker,
-                       label='MicroNet (fused)' if not peer else 'peers')
+                       [r['best_ms'] for r in sel], marker=marker,
+                       label='MicroNet' if not peer else 'peers')
             for r in sel:
                 ax.annotate(r['name'].split(' (')[0].replace(
-                    'MicroNet-', ''), (r['madds'] / 1e6, r['ort_ms']),
+                    'MicroNet-', ''), (r['madds'] / 1e6, r['best_ms']),
                     fontsize=7, xytext=(3, 3), textcoords='offset points')
         ax.set_xscale('log')
         ax.set_yscale('log')
@@ -439,7 +381,7 @@ def plot(results: dict, path: str) -> None:
             axis.set_major_formatter(ticker.FormatStrFormatter('%g'))
             axis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xlabel('MAdds (M, paper convention)')
-        ax.set_ylabel('onnxruntime latency (ms)')
+        ax.set_ylabel('latency, fastest runtime (ms)')
         ax.set_title(TITLES[task], fontsize=9)
         ax.grid(True, which='both', alpha=0.3)
         ax.legend(fontsize=7)
@@ -478,16 +420,14 @@ def _write(path: str, text: str) -> None:
 
 
 def _meta() -> dict:
-    try:
-        import onnxruntime
-        ort_version = onnxruntime.__version__
-    except ImportError:
-        ort_version = 'n/a'
+    import onnxruntime
+    import openvino
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else 'n/a'
     return dict(
         date=datetime.date.today().isoformat(), cpu=cpu_name(),
         cores=os.cpu_count(), torch=torch.__version__,
-        onnxruntime=ort_version, load=f'{load:.1f}'
+        onnxruntime=onnxruntime.__version__,
+        openvino=openvino.__version__.split('-')[0], load=f'{load:.1f}'
         if isinstance(load, float) else load, command=COMMAND)
 
 
