@@ -2,12 +2,11 @@
 and the dataset state shared with the other generator
 (:mod:`micronet_mm.datasets.synthetic.writer`)."""
 import re
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .. import writer
 from ..writer import SetFormat
 from .labels import CLASSES, IGNORE_INDEX, train_ids_to_label_ids
 from .scene import DEFAULT_SIZE, _check_size, render_scene
@@ -71,28 +70,11 @@ def _write_png(path, array: np.ndarray):
         raise OSError(f'could not write {path}')
 
 
-def dataset_state(root) -> str:
-    """What ``root`` holds: ``'missing'``, ``'incomplete'``, ``'current'``,
-    ``'outdated'`` or ``'foreign'`` (see
-    :mod:`micronet_mm.datasets.synthetic.writer`).
-
-    Args:
-        root (str | Path): Dataset root.
-    """
-    return writer.dataset_state(FORMAT, root)
-
-
-def read_summary(root) -> Optional[dict]:
-    """The summary of a finished dataset, or None.
-
-    Args:
-        root (str | Path): Dataset root.
-
-    Returns:
-        dict | None: What :func:`generate_synthetic_cityscapes` returned, or
-        None when ``root`` holds no finished dataset.
-    """
-    return writer.read_summary(FORMAT, root)
+#: ``dataset_state(root)``: ``'missing'``, ``'incomplete'``, ``'current'``,
+#: ``'outdated'`` or ``'foreign'``; ``read_summary(root)``: the summary of a
+#: finished set or None (see :class:`~..writer.SetFormat`).
+dataset_state = FORMAT.dataset_state
+read_summary = FORMAT.read_summary
 
 
 def recorded_arguments(summary: dict) -> dict:
@@ -118,7 +100,7 @@ def regenerate(root) -> dict:
     Raises:
         FileNotFoundError: If ``root`` holds no finished dataset.
     """
-    summary = writer.require_summary(FORMAT, root)
+    summary = FORMAT.require_summary(root)
     return generate_synthetic_cityscapes(
         root, **recorded_arguments(summary), overwrite=True)
 
@@ -177,7 +159,7 @@ def generate_synthetic_cityscapes(
                   size=[height, width], seed=int(seed),
                   train_cities=list(train_cities),
                   val_cities=list(val_cities))
-    root = writer.begin(FORMAT, root, overwrite, config)
+    root = FORMAT.begin(root, overwrite, config)
     summary = dict(format='cityscapes', generator=GENERATOR_NAME,
                    generator_version=GENERATOR_VERSION, classes=list(CLASSES),
                    config=config, splits={})
@@ -218,5 +200,5 @@ def generate_synthetic_cityscapes(
             ignore_fraction=round(
                 float(pixels[IGNORE_INDEX]) / max(count * height * width, 1),
                 6))
-    writer.finish(FORMAT, root, summary)
+    FORMAT.finish(root, summary)
     return summary

@@ -3,12 +3,11 @@ detections, summary, and the dataset state shared with the other generator
 (:mod:`micronet_mm.datasets.synthetic.writer`)."""
 import math
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .. import writer
 from ..writer import SetFormat, write_json_atomic
 from .body import COCO_KEYPOINT_NAMES, COCO_SKELETON
 from .scene import _make_image
@@ -166,29 +165,11 @@ def _det(image_id, cx, cy, w, h, width, height, score) -> dict:
         score=round(float(score), 4))
 
 
-def dataset_state(root) -> str:
-    """What ``root`` holds: ``'missing'``, ``'incomplete'``, ``'current'``,
-    ``'outdated'`` or ``'foreign'`` (see
-    :mod:`micronet_mm.datasets.synthetic.writer`).
-
-    Args:
-        root (str | Path): Dataset root.
-    """
-    return writer.dataset_state(FORMAT, root)
-
-
-def read_summary(root) -> Optional[dict]:
-    """The summary of a finished dataset, or None.
-
-    Args:
-        root (str | Path): Dataset root.
-
-    Returns:
-        dict | None: The ``params`` the dataset was generated with, the
-        per-split statistics and ``detections_val``, or None when ``root``
-        holds no finished dataset.
-    """
-    return writer.read_summary(FORMAT, root)
+#: ``dataset_state(root)``: ``'missing'``, ``'incomplete'``, ``'current'``,
+#: ``'outdated'`` or ``'foreign'``; ``read_summary(root)``: the summary of a
+#: finished set or None (see :class:`~..writer.SetFormat`).
+dataset_state = FORMAT.dataset_state
+read_summary = FORMAT.read_summary
 
 
 def recorded_arguments(summary: dict) -> dict:
@@ -213,7 +194,7 @@ def regenerate(root) -> dict:
     Raises:
         FileNotFoundError: If ``root`` holds no finished dataset.
     """
-    summary = writer.require_summary(FORMAT, root)
+    summary = FORMAT.require_summary(root)
     return generate_synthetic_coco_keypoints(
         root, **recorded_arguments(summary), overwrite=True)
 
@@ -277,7 +258,7 @@ def generate_synthetic_coco_keypoints(root,
         raise ValueError(f'difficulty must be in [0, 1], got {difficulty}')
     params = _params(int(num_train), int(num_val), image_size, int(seed),
                      int(max_people), float(difficulty))
-    root = writer.begin(FORMAT, root, overwrite, params)
+    root = FORMAT.begin(root, overwrite, params)
     (root / 'annotations').mkdir(parents=True, exist_ok=True)
 
     summary = dict(params=params, splits={})
@@ -291,5 +272,5 @@ def generate_synthetic_coco_keypoints(root,
     write_json_atomic(root / 'annotations' / 'person_detections_val.json',
                       dets)
     summary['detections_val'] = len(dets)
-    writer.finish(FORMAT, root, summary)
+    FORMAT.finish(root, summary)
     return dict(summary, root=str(root))
