@@ -1,6 +1,5 @@
 """Cityscapes classes, label ids and the colour prototypes classes draw
 from."""
-
 import numpy as np
 
 #: The 19 Cityscapes training classes, indexed by train id.

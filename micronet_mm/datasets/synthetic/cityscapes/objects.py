@@ -1,5 +1,6 @@
 """Painters of the foreground objects: vehicles, two-wheelers and riders,
 people, poles with lights and signs, trees and clutter."""
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -254,18 +255,28 @@ def _draw_bike(sc: _Scene, x: float, z: float, motor: bool,
         _draw_rider(sc, z, d, seat, bar, motor, col, back=False)
 
 
-def _person_colours(sc: _Scene) -> dict:
+@dataclass
+class PersonColours:
+    """RGB colours of one person (pedestrian or rider)."""
+    skin: np.ndarray
+    top: np.ndarray
+    legs: np.ndarray
+    hair: np.ndarray
+
+
+def _person_colours(sc: _Scene) -> PersonColours:
     """Skin, clothes and hair colours of one person."""
     rng = sc.rng
     skin = _PROTOS[rng.choice([9, 10, 12, 2])] * rng.uniform(0.7, 1.1)
     top = sc.colour(None)
-    return dict(skin=np.clip(skin, 0, 255), top=top,
-                legs=sc.colour(None, avoid=[top]),
-                hair=sc.shade(sc.colour(_VEG), rng.uniform(0.3, 0.8)))
+    return PersonColours(skin=np.clip(skin, 0, 255), top=top,
+                         legs=sc.colour(None, avoid=[top]),
+                         hair=sc.shade(sc.colour(_VEG),
+                                       rng.uniform(0.3, 0.8)))
 
 
 def _draw_rider(sc: _Scene, z: float, d: float, seat, bar, motor: bool,
-                col: dict, back: bool):
+                col: PersonColours, back: bool):
     """Seated rider; ``back`` draws the far leg, else body and near leg."""
     hip = (seat[0], seat[1] + 0.1)
     knee = (seat[0] + 0.4 * d, seat[1] + (0.05 if motor else 0.0))
@@ -273,30 +284,30 @@ def _draw_rider(sc: _Scene, z: float, d: float, seat, bar, motor: bool,
             0.3 if motor else 0.12)
     if back:
         sc.front_bar(z, hip[0], hip[1], knee[0], knee[1], 0.15,
-                     sc.shade(col['legs'], 0.8), _RIDER)
+                     sc.shade(col.legs, 0.8), _RIDER)
         sc.front_bar(z, knee[0], knee[1], foot[0] - 0.1 * d, foot[1] + 0.1,
-                     0.12, sc.shade(col['legs'], 0.8), _RIDER)
+                     0.12, sc.shade(col.legs, 0.8), _RIDER)
         return
     lean = 0.35 if motor else 0.25
     shoulder = (hip[0] + lean * d, hip[1] + 0.55)
-    sc.front_bar(z, hip[0], hip[1], knee[0], knee[1], 0.16, col['legs'],
+    sc.front_bar(z, hip[0], hip[1], knee[0], knee[1], 0.16, col.legs,
                  _RIDER)
-    sc.front_bar(z, knee[0], knee[1], foot[0], foot[1], 0.13, col['legs'],
+    sc.front_bar(z, knee[0], knee[1], foot[0], foot[1], 0.13, col.legs,
                  _RIDER)
     sc.front_poly(z, [(hip[0] - 0.14 * d, hip[1] - 0.05),
                       (hip[0] + 0.14 * d, hip[1] - 0.05),
                       (shoulder[0] + 0.13 * d, shoulder[1]),
                       (shoulder[0] - 0.13 * d, shoulder[1] + 0.02)],
-                  col['top'], _RIDER)
+                  col.top, _RIDER)
     sc.front_bar(z, shoulder[0], shoulder[1] - 0.05, bar[0], bar[1], 0.1,
-                 col['top'], _RIDER)
+                 col.top, _RIDER)
     hr = 0.14 if motor else 0.11
-    helmet = sc.colour(None) if motor else col['skin']
+    helmet = sc.colour(None) if motor else col.skin
     sc.front_ellipse(z, shoulder[0] + 0.06 * d, shoulder[1] + 0.18, hr,
                      hr * 1.15, helmet, _RIDER)
     if not motor:
         sc.front_ellipse(z, shoulder[0] + 0.03 * d, shoulder[1] + 0.25, hr,
-                         hr * 0.6, col['hair'], _RIDER)
+                         hr * 0.6, col.hair, _RIDER)
 
 
 def _draw_person(sc: _Scene, x: float, z: float):
@@ -311,27 +322,27 @@ def _draw_person(sc: _Scene, x: float, z: float):
     hip_y, sh_y = 0.5 * h, 0.81 * h
     leg_w = 0.075 * h
     sc.front_bar(z, x - 0.04 * h, hip_y, x - stride / 2, 0.02, leg_w,
-                 col['legs'], _PERSON)
+                 col.legs, _PERSON)
     sc.front_bar(z, x + 0.04 * h, hip_y, x + stride / 2, 0.02, leg_w,
-                 sc.shade(col['legs'], 0.85), _PERSON)
+                 sc.shade(col.legs, 0.85), _PERSON)
     coat = rng.random() < 0.3
     sc.front_poly(z, [(x - (0.12 if coat else 0.1) * h,
                        (0.32 if coat else 0.48) * h),
                       (x + (0.12 if coat else 0.1) * h,
                        (0.32 if coat else 0.48) * h),
                       (x + 0.13 * h, sh_y), (x - 0.13 * h, sh_y)],
-                  col['top'], _PERSON)
+                  col.top, _PERSON)
     for sgn in (-1, 1):
         sc.front_bar(z, x + sgn * 0.13 * h, sh_y - 0.02 * h,
                      x + sgn * 0.15 * h + sgn * swing, 0.47 * h, 0.055 * h,
-                     sc.shade(col['top'], 0.9), _PERSON)
+                     sc.shade(col.top, 0.9), _PERSON)
     sc.front_rect(z, x - 0.025 * h, sh_y - 0.01, x + 0.025 * h, 0.87 * h,
-                  col['skin'], _PERSON)
-    sc.front_ellipse(z, x, 0.925 * h, 0.055 * h, 0.068 * h, col['skin'],
+                  col.skin, _PERSON)
+    sc.front_ellipse(z, x, 0.925 * h, 0.055 * h, 0.068 * h, col.skin,
                      _PERSON)
     sc.front_poly(z, [(x - 0.058 * h, 0.93 * h), (x + 0.058 * h, 0.93 * h),
                       (x + 0.04 * h, 0.995 * h), (x - 0.04 * h, 0.995 * h)],
-                  col['hair'], _PERSON)
+                  col.hair, _PERSON)
     if rng.random() < 0.25:
         bag = sc.colour(None)
         sc.front_rect(z, x + 0.14 * h, 0.4 * h, x + 0.26 * h, 0.55 * h, bag,
