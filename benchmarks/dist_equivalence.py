@@ -36,7 +36,8 @@ from tests.helpers.training import (  # noqa: E402
 SCHEDULES = {
     # the tests' runs
     'tiny': dict(
-        seg=dict(data=dict(num_train=16, num_val=4, size=(64, 128)),
+        seg=dict(data=dict(num_train=16, num_val=4,
+                           image_size=(64, 128)),
                  config=dict(batch=4, iters=8, val_interval=4,
                              ckpt_interval=8)),
         pose=dict(data=dict(num_train=16, num_val=4, image_size=(96, 96),
@@ -44,7 +45,8 @@ SCHEDULES = {
                   config=dict(batch=8, epochs=3))),
     # a few minutes per run on one core
     'short': dict(
-        seg=dict(data=dict(num_train=32, num_val=8, size=(64, 128)),
+        seg=dict(data=dict(num_train=32, num_val=8,
+                           image_size=(64, 128)),
                  config=dict(batch=8, iters=200, val_interval=200,
                              ckpt_interval=200, crop=(64, 128))),
         pose=dict(data=dict(num_train=32, num_val=8, image_size=(96, 96),

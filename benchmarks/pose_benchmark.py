@@ -271,15 +271,11 @@ def train_and_evaluate(cfg, work_dir: str, budget: float,
 
 def ensure_dataset(root: str) -> dict:
     """Generate the default synthetic set into ``root`` if needed."""
-    from micronet_mm.datasets.synthetic_coco_keypoints import (
-        generate_synthetic_coco_keypoints,
-        read_completion_marker,
-    )
-    marker = read_completion_marker(root)
-    if marker is None:
-        generate_synthetic_coco_keypoints(root)
-        marker = read_completion_marker(root)
-    return marker['params']
+    from micronet_mm.datasets.synthetic import coco_keypoints
+    summary = coco_keypoints.read_summary(root)
+    if summary is None:
+        summary = coco_keypoints.generate_synthetic_coco_keypoints(root)
+    return summary['params']
 
 
 def _load_average() -> List[float]:

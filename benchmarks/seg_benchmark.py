@@ -336,11 +336,11 @@ def main(argv=None) -> int:
         _config_path(name)  # fail early on unknown names
     torch.set_num_threads(args.threads)
     if not args.skip_train:
-        from micronet_mm.datasets import is_complete, is_current
-        if not is_current(args.data_root):
+        from micronet_mm.datasets.synthetic.cityscapes import dataset_state
+        state = dataset_state(args.data_root)
+        if state != 'current':
             state = ('a set written by an older version of the generator'
-                     if is_complete(args.data_root) else
-                     'no complete synthetic set')
+                     if state == 'outdated' else 'no complete synthetic set')
             sys.exit(f'seg_benchmark: {state} at {args.data_root}; '
                      '(re)generate it with python tools/dataset_converters/'
                      f'generate_synthetic_cityscapes.py {args.data_root} '

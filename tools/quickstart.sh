@@ -28,13 +28,13 @@ export PYTHONPATH="$ROOT:${PYTHONPATH:-}"
 step() { printf '\n==> %s\n' "$*"; }
 
 step "1/4 data: $DATA"
-STATE=$("$PYTHON" -c "import sys; from micronet_mm.datasets import is_complete, is_current; r = sys.argv[1]; print('current' if is_current(r) else 'outdated' if is_complete(r) else 'absent')" "$DATA")
+STATE=$("$PYTHON" -c "import sys; from micronet_mm.datasets.synthetic.cityscapes import dataset_state; print(dataset_state(sys.argv[1]))" "$DATA")
 if [ "$STATE" = current ]; then
     echo "complete synthetic set found, reusing it"
 elif [ "$STATE" = outdated ]; then
     echo "the set was written by an older version of the generator;" \
         "regenerating it with the same settings"
-    "$PYTHON" -c "import sys; from micronet_mm.datasets import regenerate; regenerate(sys.argv[1])" "$DATA"
+    "$PYTHON" -c "import sys; from micronet_mm.datasets.synthetic.cityscapes import regenerate; regenerate(sys.argv[1])" "$DATA"
 else
     "$PYTHON" tools/dataset_converters/generate_synthetic_cityscapes.py "$DATA"
 fi

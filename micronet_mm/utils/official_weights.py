@@ -11,7 +11,7 @@ from typing import Dict, Mapping, Tuple
 
 import torch
 
-from ..models.backbones.micronet import ARCH_SETTINGS
+from ..models.backbones.micronet_arch import ARCH_SETTINGS
 
 # arch -> (official name, classification config)
 RELEASED = OrderedDict([
@@ -56,7 +56,7 @@ def official_key_map(arch: str) -> Dict[str, str]:
     ReLU6 simply never appear in the checkpoint.
     """
     keys = _separable('features.0.stem.0', 'backbone.layer0.conv')
-    for i, row in enumerate(ARCH_SETTINGS[arch]['rows'], 1):
+    for i, row in enumerate(ARCH_SETTINGS[arch].rows, 1):
         src, dst = f'features.{i}.layers', f'backbone.layer{i}'
         if row.block in 'AB':
             keys.update(_separable(f'{src}.0', f'{dst}.depthwise'))

@@ -13,21 +13,20 @@ import numpy as np
 import pytest
 import torch
 
-from micronet_mm.datasets import (
+from micronet_mm.datasets.synthetic import cityscapes as sc
+from micronet_mm.datasets.synthetic.cityscapes import (
+    dataset_state,
     generate_synthetic_cityscapes,
-    is_complete,
-    is_current,
-    load_summary,
+    read_summary,
     regenerate,
     render_scene,
     train_ids_to_label_ids,
 )
-from micronet_mm.datasets import synthetic_cityscapes as sc
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLI = osp.join(REPO, 'tools', 'dataset_converters',
                'generate_synthetic_cityscapes.py')
-SMALL = dict(num_train=6, num_val=3, size=(128, 256), seed=0)
+SMALL = dict(num_train=6, num_val=3, image_size=(128, 256), seed=0)
 NAME_RE = re.compile(r'^([a-z][a-z0-9-]*)_(\d{6})_(\d{6})_leftImg8bit\.png$')
 
 
@@ -66,10 +65,10 @@ def small_root(tmp_path_factory):
 
 def test_layout_and_label_values(small_root):
     root, summary = small_root
-    h, w = SMALL['size']
-    assert is_complete(root)
-    assert load_summary(root) == summary
-    assert not osp.exists(osp.join(root, sc.INCOMPLETE_FILE))
+    h, w = SMALL['image_size']
+    assert dataset_state(root) == 'current'
+    assert read_summary(root) == summary
+    assert not osp.exists(osp.join(root, sc.PROGRESS_FILE))
     for split, count, cities in (('train', 6, sc.DEFAULT_TRAIN_CITIES),
                                  ('val', 3, sc.DEFAULT_VAL_CITIES)):
         triples = _images(root, split)
@@ -140,7 +139,7 @@ def test_loads_with_mmseg_cityscapes_dataset(small_root):
     from mmseg.datasets.transforms import LoadAnnotations
 
     root, _ = small_root
-    h, w = SMALL['size']
+    h, w = SMALL['image_size']
     for split, count in (('train', 6), ('val', 3)):
         dataset = CityscapesDataset(
             data_root=root,
@@ -213,7 +212,7 @@ def test_pixel_colour_alone_is_a_weak_classifier(tmp_path):
     """
     root = str(tmp_path / 'colour')
     generate_synthetic_cityscapes(root, num_train=16, num_val=8,
-                                  size=(128, 256), seed=3)
+                                  image_size=(128, 256), seed=3)
     bins = 1 << 12
     counts = np.zeros((bins, 19), np.float64)
     for img_path, tid_path, _ in _images(root, 'train'):
@@ -249,19 +248,19 @@ def test_refuses_to_overwrite_non_empty_root(tmp_path):
     (root / 'notes.txt').write_text('keep me')
     with pytest.raises(FileExistsError, match='not empty'):
         generate_synthetic_cityscapes(str(root), num_train=1, num_val=1,
-                                      size=(64, 128))
+                                      image_size=(64, 128))
     assert sorted(os.listdir(root)) == ['notes.txt']
     # overwrite replaces only the generator's own entries.
     generate_synthetic_cityscapes(str(root), num_train=1, num_val=1,
-                                  size=(64, 128), overwrite=True)
+                                  image_size=(64, 128), overwrite=True)
     assert (root / 'notes.txt').read_text() == 'keep me'
-    assert is_complete(str(root))
+    assert dataset_state(str(root)) == 'current'
 
 
 def _mark_outdated(root):
     """Make the summary say an older generator wrote the set."""
     path = osp.join(root, sc.SUMMARY_FILE)
-    summary = load_summary(root)
+    summary = read_summary(root)
     summary['generator_version'] = sc.GENERATOR_VERSION - 1
     with open(path, 'w') as f:
         json.dump(summary, f)
@@ -269,29 +268,31 @@ def _mark_outdated(root):
 
 def test_outdated_set_is_regenerated_with_its_settings(tmp_path):
     root = str(tmp_path / 'old')
-    settings = dict(num_train=2, num_val=1, size=(64, 128), seed=3,
+    settings = dict(num_train=2, num_val=1, image_size=(64, 128), seed=3,
                     train_cities=('ulm', ), val_cities=('bonn', ))
     generate_synthetic_cityscapes(root, **settings)
     before = _snapshot(root)
-    assert is_current(root)
+    assert dataset_state(root) == 'current'
     _mark_outdated(root)
-    assert is_complete(root) and not is_current(root)
+    assert dataset_state(root) == 'outdated'
 
     summary = regenerate(root)
-    assert is_current(root)
-    assert summary['config'] == dict(settings, size=[64, 128],
+    assert dataset_state(root) == 'current'
+    config = dict(settings)
+    del config['image_size']
+    assert summary['config'] == dict(config, size=[64, 128],
                                      train_cities=['ulm'],
                                      val_cities=['bonn'])
     # same settings, same generator: the same files, byte for byte
     assert _snapshot(root) == before
     with pytest.raises(FileNotFoundError, match='no complete'):
         regenerate(str(tmp_path / 'absent'))
-    assert not is_current(str(tmp_path / 'absent'))
+    assert dataset_state(str(tmp_path / 'absent')) == 'missing'
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(size=(16, 128)), 'size'),
-    (dict(size=(64, )), 'size'),
+    (dict(image_size=(16, 128)), 'size'),
+    (dict(image_size=(64, )), 'size'),
     (dict(num_train=-1), 'num_train'),
     (dict(seed=1.5), 'seed'),
     (dict(train_cities=('a_b', )), 'a_b'),
@@ -317,10 +318,11 @@ def _snapshot(root):
 
 def test_cli_refuses_to_overwrite_without_force(tmp_path):
     out = str(tmp_path / 'cli')
-    args = ['--num-train', '2', '--num-val', '1', '--size', '64', '128']
+    args = ['--num-train', '2', '--num-val', '1', '--image-size', '64',
+            '128']
     main = _cli_main()
     assert main([out, *args]) == 0
-    assert is_complete(out)
+    assert dataset_state(out) == 'current'
     before = _snapshot(out)
     assert len(before) == 3 * 3 + 1  # 3 PNGs per image plus the summary
 
@@ -336,7 +338,8 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path):
 
 def test_cli_force_skip_and_interrupted_runs(tmp_path, capsys):
     out = str(tmp_path / 'cli')
-    args = ['--num-train', '2', '--num-val', '1', '--size', '64', '128']
+    args = ['--num-train', '2', '--num-val', '1', '--image-size', '64',
+            '128']
     main = _cli_main()
     assert main([out, *args]) == 0
     before = _snapshot(out)
@@ -349,17 +352,17 @@ def test_cli_force_skip_and_interrupted_runs(tmp_path, capsys):
     assert _snapshot(out) == before
 
     assert main([out, *args, '--seed', '1', '--force']) == 0
-    assert load_summary(out)['config']['seed'] == 1
+    assert read_summary(out)['config']['seed'] == 1
     assert _files(out) == sorted(before)
     assert _snapshot(out) != before
 
     # An interrupted run (marker present, no summary) is not mistaken for a
     # dataset: it is regenerated without --force, stale files removed.
     os.remove(osp.join(out, sc.SUMMARY_FILE))
-    open(osp.join(out, sc.INCOMPLETE_FILE), 'w').close()
+    open(osp.join(out, sc.PROGRESS_FILE), 'w').close()
     stale = osp.join(out, 'leftImg8bit', 'train', 'aachen', 'stale.png')
     open(stale, 'w').close()
-    assert not is_complete(out)
+    assert dataset_state(out) == 'incomplete'
     assert main([out, *args]) == 0
-    assert is_complete(out) and not osp.exists(stale)
+    assert dataset_state(out) == 'current' and not osp.exists(stale)
     assert _snapshot(out) == before

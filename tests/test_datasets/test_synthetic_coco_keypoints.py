@@ -20,15 +20,17 @@ from mmpose.datasets.transforms import (
 )
 from mmpose.evaluation import CocoMetric
 
-from micronet_mm.datasets.synthetic_coco_keypoints import (
+from micronet_mm.datasets.synthetic.coco_keypoints import (
     COCO_KEYPOINT_NAMES,
     COCO_SKELETON,
-    COMPLETION_MARKER,
     MIN_LABELLED_KEYPOINTS,
-    PROGRESS_MARKER,
+    PROGRESS_FILE,
+    SUMMARY_FILE,
     dataset_state,
     generate_synthetic_coco_keypoints,
-    read_completion_marker,
+    read_summary,
+    recorded_arguments,
+    regenerate,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,9 +101,9 @@ def _handedness(kpts: np.ndarray) -> float:
 # ---------------------------------------------------------------------------
 def test_layout_marker_and_images(dataset):
     root, summary = dataset
-    assert dataset_state(root) == 'complete'
-    assert not (root / PROGRESS_MARKER).exists()
-    marker = read_completion_marker(root)
+    assert dataset_state(root) == 'current'
+    assert not (root / PROGRESS_FILE).exists()
+    marker = read_summary(root)
     assert marker == {k: v for k, v in summary.items() if k != 'root'}
     assert marker['params']['seed'] == SMALL['seed']
     for split, num in (('train', SMALL['num_train']),
@@ -276,12 +278,12 @@ def test_overwrite_protection_and_resume(tmp_path):
         generate_synthetic_coco_keypoints(root, **dict(TINY, seed=5))
     assert _digest(root) == before
 
-    # an interrupted run (progress marker, no completion marker) is redone
-    (root / COMPLETION_MARKER).unlink()
-    (root / PROGRESS_MARKER).write_text('{}')
+    # an interrupted run (progress marker, no summary) is redone
+    (root / SUMMARY_FILE).unlink()
+    (root / PROGRESS_FILE).write_text('{}')
     (root / 'images' / 'train' / '000002.jpg').unlink()
     assert dataset_state(root) == 'incomplete'
-    assert read_completion_marker(root) is None
+    assert read_summary(root) is None
     generate_synthetic_coco_keypoints(root, **TINY)
     assert _digest(root) == before
 
@@ -293,7 +295,7 @@ def test_overwrite_protection_and_resume(tmp_path):
     assert sorted(p.name for p in (root / 'images' / 'train').iterdir()) == [
         '000001.jpg', '000002.jpg'
     ]
-    assert read_completion_marker(root)['params']['seed'] == 5
+    assert read_summary(root)['params']['seed'] == 5
 
     # a non-empty directory that is not ours is refused
     foreign = tmp_path / 'foreign'
@@ -324,35 +326,53 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
     size = TINY['image_size']
     common = [
         '--num-train', TINY['num_train'], '--num-val', TINY['num_val'],
-        '--size', size[0], size[1], '--seed', TINY['seed']
+        '--image-size', size[0], size[1], '--seed', TINY['seed']
     ]
     first = _cli(out, *common)
     assert first.returncode == 0, first.stderr
     assert 'train: 3 images' in first.stdout
-    marker = read_completion_marker(out)
+    marker = read_summary(out)
     assert marker['params']['image_size'] == list(size)
     before = _digest(out)
 
     again = _cli(out, *common)
     assert again.returncode == 1
-    assert 'refusing to overwrite' in again.stderr
+    assert 'is not empty' in again.stderr
     assert '--force' in again.stderr
     assert _digest(out) == before
 
     # the remaining cases run in-process to save interpreter start-ups
     main = _cli_main()
     common = [str(v) for v in common]
-    assert main([str(out), *common, '--exist-ok']) == 0
-    assert main([str(out), *common[:-1], '9', '--exist-ok']) == 1
+    assert main([str(out), *common, '--skip-existing']) == 0
+    assert main([str(out), *common[:-1], '9', '--skip-existing']) == 1
     assert '--force' in capsys.readouterr().err
     assert _digest(out) == before
 
     assert main([str(out), *common[:-1], '9', '--force']) == 0
-    assert read_completion_marker(out)['params']['seed'] == 9
+    assert read_summary(out)['params']['seed'] == 9
 
-    assert main([str(tmp_path / 'bad'), '--size', '32', '32']) == 2
+    assert main([str(tmp_path / 'bad'), '--image-size', '32', '32']) == 2
     assert 'image_size' in capsys.readouterr().err
     assert not (tmp_path / 'bad').exists()
+
+
+def test_outdated_set_is_regenerated_with_its_arguments(tmp_path):
+    root = tmp_path / 'old'
+    settings = dict(TINY, max_people=2, difficulty=0.5)
+    summary = generate_synthetic_coco_keypoints(root, **settings)
+    before = _digest(root)
+    assert recorded_arguments(summary) == dict(settings, max_people=2)
+    # a summary that an older generator version wrote
+    marker = json.loads((root / SUMMARY_FILE).read_text())
+    marker['params']['format_version'] = 0
+    (root / SUMMARY_FILE).write_text(json.dumps(marker))
+    assert dataset_state(root) == 'outdated'
+    regenerate(root)
+    assert dataset_state(root) == 'current'
+    assert _digest(root) == before
+    with pytest.raises(FileNotFoundError, match='no complete'):
+        regenerate(tmp_path / 'absent')
 
 
 def test_difficulty_is_recorded_and_valid(tmp_path):

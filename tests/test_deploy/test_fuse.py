@@ -59,7 +59,7 @@ def test_backbone_equal_every_arch_and_output_stride(arch, output_stride):
     # every layer returned: the logical channel order must be restored at
     # each of them, not only at the end; non-square, odd-sized input
     model = _backbone(arch, output_stride, out_indices=range(
-        len(MicroNet.arch_settings[arch]['rows']) + 1))
+        len(MicroNet.arch_settings[arch].rows) + 1))
     x = torch.randn(2, 3, 45, 62)
     with torch.no_grad():
         expected = model(x)

@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 import torch
 
-from micronet_mm.datasets.synthetic_coco_keypoints import (
+from micronet_mm.datasets.synthetic.coco_keypoints import (
     generate_synthetic_coco_keypoints,
 )
 from tests.helpers.tools import REPO

@@ -9,5 +9,5 @@ def synthetic_root(tmp_path_factory):
     128x256 (about 3 s to generate)."""
     root = tmp_path_factory.mktemp('seg') / 'synthetic_cityscapes'
     generate_synthetic_cityscapes(str(root), num_train=16, num_val=3,
-                                  size=(128, 256), seed=0)
+                                  image_size=(128, 256), seed=0)
     return root

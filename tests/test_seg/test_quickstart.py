@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from micronet_mm.datasets import synthetic_cityscapes as sc
+from micronet_mm.datasets.synthetic import cityscapes as sc
 from tests.helpers.tools import REPO
 
 from .helpers import TOOL_ENV

@@ -19,7 +19,7 @@ def seg_data(tmp_path_factory):
     """16 train + 4 val generated street scenes of 64x128."""
     root = tmp_path_factory.mktemp('survive_seg') / 'synthetic_cityscapes'
     generate_synthetic_cityscapes(str(root), num_train=16, num_val=4,
-                                  size=(64, 128), seed=0)
+                                  image_size=(64, 128), seed=0)
     return str(root)
 
 

@@ -17,9 +17,10 @@ model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
-        # MicroNet built up to its deepest tap (micronet_trunk.py)
-        type='MicroNetTrunk',
+        type='MicroNet',
         arch='m0',
+        # build the network only up to its deepest tap
+        truncate=True,
         # taps: the last stride-8 layer, then the stride-16 feature
         out_indices=(2, 7),
         # output stride 16: the stride-32 stage keeps stride 1 and dilates

@@ -1,3 +1,13 @@
-from .micronet import ARCH_SETTINGS, MicroNet, MicroRow
+from .micronet import MicroNet
+from .micronet_arch import (
+    ARCH_SETTINGS,
+    ExpansionRow,
+    LiteRow,
+    MicroNetArch,
+    RegularRow,
+)
 
-__all__ = ["MicroNet", "MicroRow", "ARCH_SETTINGS"]
+__all__ = [
+    "MicroNet", "MicroNetArch", "LiteRow", "RegularRow", "ExpansionRow",
+    "ARCH_SETTINGS"
+]

@@ -4,10 +4,10 @@ Extremely Low FLOPs", arXiv 2011.12289, and ICCV 2021).
 Model names follow the paper the project targets (v1): M0/M1/M2/M3 are the
 6M/12M/21M/44M MAdds networks. The official release names the first three
 M1/M2/M3 and adds a 4M network (its M0), here called ``'4m'``. M3 (44M) has
-no public specification; ``docs/en/m3_44m_design.md`` derives the one below.
+no public specification; ``docs/en/m3_44m_design.md`` derives it. The tables
+themselves are in :mod:`micronet_mm.models.backbones.micronet_arch`.
 """
-import copy
-from typing import Dict, List, NamedTuple, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -19,150 +19,15 @@ from ..layers import (
     MicroBlockC,
     MicroStem,
 )
-
-
-class MicroRow(NamedTuple):
-    """One row of the architecture table.
-
-    ``block``: 'A'/'B' lite rows (:class:`MicroBlockA`), 'C' regular rows
-    (:class:`MicroBlockC`), 'E' the closing grouped 1x1 expansion.
-    ``mult1``/``mult2``: channel multipliers; hidden width is
-    ``in * mult1 * mult2`` (in lite rows they are the depthwise factors'
-    multipliers). ``groups_in``: groups of the expanding 1x1 conv (C, E rows).
-    ``groups_hidden``: Shift-Max groups / shuffle on the hidden tensor.
-    ``groups_out``/``groups_shift_out``: groups of the squeezing 1x1 conv and
-    of the Shift-Max/shuffle after it. ``act_*``: activation flags after the
-    expansion, the depthwise conv and the squeeze (0 ReLU6/none, 1 Shift-Max
-    K=1, 2 Shift-Max K=2; ``act_in`` is unused by lite rows and ``act_out``
-    is the only flag of E rows). ``reduction``: Shift-Max reduction is
-    ``8 * reduction``.
-    """
-    block: str
-    kernel: int
-    stride: int
-    out_channels: int
-    mult1: int
-    mult2: int
-    groups_in: int
-    groups_hidden: int
-    groups_out: int
-    groups_shift_out: int
-    act_in: int
-    act_mid: int
-    act_out: int
-    reduction: int
-
-
-def _rows(table):
-    return [MicroRow(*row) for row in table]
-
-
-# yapf: disable
-# Columns: block, kernel, stride, out, mult1, mult2, groups_in,
-#          groups_hidden, groups_out, groups_shift_out, act_in, act_mid,
-#          act_out, reduction  (official column names: -, ks, s, c, c1, c2,
-#          g1, g2, g3, g4, y1, y2, y3, r)
-ARCH_SETTINGS: Dict[str, dict] = {
-    # official "M0" (msnx_dy6_exp4_4M_221), 4M MAdds
-    '4m': dict(
-        stem_groups=(2, 2), init_a=(1.0, 1.0), init_b=(0.0, 0.0),
-        official='M0 (msnx_dy6_exp4_4M_221)',
-        rows=_rows([
-            ('A', 3, 2, 8, 2, 2, 0, 4, 2, 2, 2, 0, 1, 1),
-            ('A', 3, 2, 12, 2, 2, 0, 8, 4, 4, 2, 2, 1, 1),
-            ('B', 5, 2, 16, 2, 2, 0, 12, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 1, 32, 1, 4, 4, 4, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 2, 64, 1, 4, 8, 8, 8, 8, 2, 2, 1, 1),
-            ('C', 3, 1, 96, 1, 4, 8, 8, 8, 8, 2, 2, 1, 2),
-            ('E', 1, 1, 384, 1, 4, 12, 12, 0, 0, 2, 2, 1, 2),
-        ])),
-    # paper M0 = official "M1" (msnx_dy6_exp6_6M_221), 6M MAdds
-    'm0': dict(
-        stem_groups=(3, 2), init_a=(1.0, 1.0), init_b=(0.0, 0.0),
-        official='M1 (msnx_dy6_exp6_6M_221)',
-        rows=_rows([
-            ('A', 3, 2, 8, 2, 2, 0, 6, 2, 2, 2, 0, 1, 1),
-            ('A', 3, 2, 16, 2, 2, 0, 8, 4, 4, 2, 2, 1, 1),
-            ('B', 5, 2, 16, 2, 2, 0, 16, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 1, 32, 1, 6, 4, 4, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 2, 64, 1, 6, 8, 8, 8, 8, 2, 2, 1, 1),
-            ('C', 3, 1, 96, 1, 6, 8, 8, 8, 8, 2, 2, 1, 2),
-            ('E', 1, 1, 576, 1, 6, 12, 12, 0, 0, 2, 2, 1, 2),
-        ])),
-    # paper M1 = official "M2" (msnx_dy9_exp6_12M_221), 12M MAdds
-    'm1': dict(
-        stem_groups=(4, 2), init_a=(1.0, 1.0), init_b=(0.0, 0.0),
-        official='M2 (msnx_dy9_exp6_12M_221)',
-        rows=_rows([
-            ('A', 3, 2, 12, 2, 2, 0, 8, 4, 4, 2, 0, 1, 1),
-            ('A', 3, 2, 16, 2, 2, 0, 12, 4, 4, 2, 2, 1, 1),
-            ('B', 3, 1, 24, 2, 2, 0, 16, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 2, 32, 1, 6, 6, 6, 4, 4, 2, 2, 1, 1),
-            ('C', 5, 1, 32, 1, 6, 8, 8, 4, 4, 2, 2, 1, 2),
-            ('C', 5, 1, 64, 1, 6, 8, 8, 8, 8, 2, 2, 1, 2),
-            ('C', 5, 2, 96, 1, 6, 8, 8, 8, 8, 2, 2, 1, 2),
-            ('C', 3, 1, 128, 1, 6, 12, 12, 8, 8, 2, 2, 1, 2),
-            ('E', 1, 1, 768, 1, 6, 16, 16, 0, 0, 2, 2, 1, 2),
-        ])),
-    # paper M2 = official "M3" (msnx_dy12_exp6_20M_020), 21M MAdds
-    'm2': dict(
-        stem_groups=(4, 3), init_a=(1.0, 0.5), init_b=(0.0, 0.5),
-        official='M3 (msnx_dy12_exp6_20M_020)',
-        rows=_rows([
-            ('A', 3, 2, 16, 2, 2, 0, 12, 4, 4, 0, 2, 0, 1),
-            ('A', 3, 2, 24, 2, 2, 0, 16, 4, 4, 0, 2, 0, 1),
-            ('B', 3, 1, 24, 2, 2, 0, 24, 4, 4, 0, 2, 0, 1),
-            ('C', 5, 2, 32, 1, 6, 6, 6, 4, 4, 0, 2, 0, 1),
-            ('C', 5, 1, 32, 1, 6, 8, 8, 4, 4, 0, 2, 0, 2),
-            ('C', 5, 1, 64, 1, 6, 8, 8, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 1, 80, 1, 6, 8, 8, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 1, 80, 1, 6, 10, 10, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 2, 120, 1, 6, 10, 10, 10, 10, 0, 2, 0, 2),
-            ('C', 5, 1, 120, 1, 6, 12, 12, 10, 10, 0, 2, 0, 2),
-            ('C', 3, 1, 144, 1, 6, 12, 12, 12, 12, 0, 2, 0, 2),
-            ('E', 1, 1, 864, 1, 6, 12, 12, 0, 0, 0, 2, 0, 2),
-        ])),
-    # paper M3, 44M MAdds: no public spec. Derived from 'm2': widths x1.5
-    # (channels rounded to their group counts), a 16-channel stem and one
-    # more regular block at strides 16 and 32 (docs/en/m3_44m_design.md)
-    'm3': dict(
-        stem_groups=(4, 4), init_a=(1.0, 0.5), init_b=(0.0, 0.5),
-        official=None,
-        rows=_rows([
-            ('A', 3, 2, 24, 2, 2, 0, 16, 4, 4, 0, 2, 0, 1),
-            ('A', 3, 2, 36, 2, 2, 0, 24, 4, 4, 0, 2, 0, 1),
-            ('B', 3, 1, 36, 2, 2, 0, 36, 4, 4, 0, 2, 0, 1),
-            ('C', 5, 2, 48, 1, 6, 6, 6, 4, 4, 0, 2, 0, 1),
-            ('C', 5, 1, 48, 1, 6, 8, 8, 4, 4, 0, 2, 0, 2),
-            ('C', 5, 1, 96, 1, 6, 8, 8, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 1, 120, 1, 6, 12, 12, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 1, 120, 1, 6, 12, 12, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 1, 120, 1, 6, 12, 12, 8, 8, 0, 2, 0, 2),
-            ('C', 5, 2, 180, 1, 6, 12, 12, 12, 12, 0, 2, 0, 2),
-            ('C', 5, 1, 180, 1, 6, 12, 12, 12, 12, 0, 2, 0, 2),
-            ('C', 5, 1, 180, 1, 6, 12, 12, 12, 12, 0, 2, 0, 2),
-            ('C', 3, 1, 216, 1, 6, 12, 12, 12, 12, 0, 2, 0, 2),
-            ('E', 1, 1, 1296, 1, 6, 12, 12, 0, 0, 0, 2, 0, 2),
-        ])),
-}
-# yapf: enable
-
-
-def _validate_arch(arch: dict) -> dict:
-    missing = {'stem_groups', 'rows'} - set(arch)
-    if missing:
-        raise ValueError(f'custom MicroNet arch is missing keys '
-                         f'{sorted(missing)}; expected a dict with stem_groups'
-                         ', rows, and optional init_a / init_b')
-    arch = copy.deepcopy(arch)
-    arch['rows'] = [MicroRow(*r) for r in arch['rows']]
-    arch.setdefault('init_a', (1.0, 1.0))
-    arch.setdefault('init_b', (0.0, 0.0))
-    for i, row in enumerate(arch['rows'], 1):
-        if row.block not in 'ABCE' or len(row.block) != 1:
-            raise ValueError(f'row {i}: block must be one of A, B, C, E; '
-                             f'got {row.block!r}')
-    return arch
+from .micronet_arch import (
+    ARCH_SETTINGS,
+    NUM_STAGES,
+    ExpansionRow,
+    LiteRow,
+    MicroNetArch,
+    Row,
+    build_arch,
+)
 
 
 class MicroNet(BaseModule):
@@ -175,10 +40,22 @@ class MicroNet(BaseModule):
     stride 16 or 8 network for dense prediction (all rows of a stage whose
     stride is removed use the stage's dilation, as in MobileNetV3/ResNet).
 
+    With ``truncate=True`` only the layers up to the deepest
+    ``out_indices`` entry are built: a dense-prediction head that taps an
+    earlier row (the 44M M3 at output stride 16 cannot afford its last two
+    rows within the paper's 2.52B MAdds, see ``docs/en/mraspp_head.md``)
+    would otherwise pay for rows whose output is thrown away, and under
+    DistributedDataParallel their parameters would never receive gradients.
+    Layer and parameter names stay those of the full network, so ImageNet
+    checkpoints of the same arch load; the dropped rows' weights are
+    reported as unexpected keys and ignored.
+
     Args:
-        arch (str | dict): One of ``'4m'``, ``'m0'``, ``'m1'``, ``'m2'``,
-            ``'m3'``, or a dict like the values of :attr:`arch_settings`.
-            Defaults to ``'m0'``.
+        arch (str | dict | MicroNetArch): One of ``'4m'``, ``'m0'``,
+            ``'m1'``, ``'m2'``, ``'m3'``, a
+            :class:`~.micronet_arch.MicroNetArch`, or a dict of its fields
+            (rows as dicts with a ``block`` letter, see
+            :func:`~.micronet_arch.row_from_dict`). Defaults to ``'m0'``.
         in_channels (int): Input image channels. Defaults to 3.
         out_indices (Sequence[int], optional): Layers whose outputs are
             returned (0 = stem; negative counts from the end). Defaults to
@@ -199,6 +76,9 @@ class MicroNet(BaseModule):
         full_rank (bool): Build the full-rank twin used by mutual learning
             (dense 1x1 convs, plain ``k x k`` depthwise convs). Defaults to
             False.
+        truncate (bool): Build only layers ``0..max(out_indices)``.
+            ``frozen_stages`` must then not exceed that layer. Defaults to
+            False.
         init_cfg (dict | list[dict], optional): Initialization config; the
             default mirrors the official code (Kaiming fan-out on convs,
             N(0, 0.01) on linear layers, ones on norms). Use
@@ -210,12 +90,15 @@ class MicroNet(BaseModule):
         >>> model = MicroNet('m0', out_indices=(1, 2, 4, 7)).eval()
         >>> [o.shape[1] for o in model(torch.rand(1, 3, 224, 224))]
         [8, 16, 32, 576]
+        >>> trunk = MicroNet('m0', out_indices=(2, 5), truncate=True)
+        >>> trunk.layer_names[-1], len(model.layer_names)
+        ('layer5', 8)
     """
     arch_settings = ARCH_SETTINGS
-    num_stages = 4
+    num_stages = NUM_STAGES
 
     def __init__(self,
-                 arch: Union[str, dict] = 'm0',
+                 arch: Union[str, dict, MicroNetArch] = 'm0',
                  in_channels: int = 3,
                  out_indices: Optional[Sequence[int]] = None,
                  strides: Optional[Sequence[int]] = None,
@@ -225,6 +108,7 @@ class MicroNet(BaseModule):
                  norm_cfg: dict = dict(type='BN'),
                  dsm_cfg: Optional[dict] = None,
                  full_rank: bool = False,
+                 truncate: bool = False,
                  init_cfg=[
                      dict(
                          type='Kaiming',
@@ -243,16 +127,14 @@ class MicroNet(BaseModule):
             if arch not in self.arch_settings:
                 raise ValueError(
                     f'unknown MicroNet arch {arch!r}; valid archs: '
-                    f'{sorted(self.arch_settings)} (or a dict with '
-                    'stem_groups and rows)')
+                    f'{sorted(self.arch_settings)} (or a MicroNetArch, or a '
+                    'dict with stem_groups and rows)')
             self.arch_name = arch
             arch = self.arch_settings[arch]
-        elif isinstance(arch, dict):
-            self.arch_name = 'custom'
         else:
-            raise TypeError(f'arch must be a str or dict, got {type(arch)}')
-        self.arch = _validate_arch(arch)
-        rows: List[MicroRow] = self.arch['rows']
+            self.arch_name = 'custom'
+        self.arch: MicroNetArch = build_arch(arch)
+        rows = self.arch.rows
         self.num_layers = len(rows) + 1
 
         strides = tuple(strides) if strides is not None else (2, ) * 4
@@ -280,9 +162,13 @@ class MicroNet(BaseModule):
                     f'{self.num_layers - 1} (0 is the stem)')
             normalized.append(index % self.num_layers)
         self.out_indices = tuple(normalized)
+        if truncate:
+            self.num_layers = max(self.out_indices) + 1
         if not -1 <= frozen_stages < self.num_layers:
-            raise ValueError(f'frozen_stages must be in -1..'
-                             f'{self.num_layers - 1}, got {frozen_stages}')
+            raise ValueError(
+                f'frozen_stages must be in -1..{self.num_layers - 1}'
+                f'{" (truncate builds no later layer)" if truncate else ""}'
+                f', got {frozen_stages}')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
 
@@ -290,14 +176,14 @@ class MicroNet(BaseModule):
         self.add_module(
             'layer0',
             MicroStem(
-                self.arch['stem_groups'],
+                self.arch.stem_groups,
                 in_channels=in_channels,
                 norm_cfg=norm_cfg))
         channels = self.layer0.out_channels
         self.out_channels_per_layer = [channels]
-        init = dict(init_a=self.arch['init_a'], init_b=self.arch['init_b'])
+        init = dict(init_a=self.arch.init_a, init_b=self.arch.init_b)
         stage = 0
-        for i, row in enumerate(rows, 1):
+        for i, row in enumerate(rows[:self.num_layers - 1], 1):
             stride = 1
             if row.stride == 2:
                 stride = strides[stage]
@@ -309,61 +195,45 @@ class MicroNet(BaseModule):
             self.layer_names.append(f'layer{i}')
             channels = row.out_channels
             self.out_channels_per_layer.append(channels)
-        if stage != self.num_stages:
-            raise ValueError(f'arch must have {self.num_stages} stride-2 rows'
-                             f' (one per stage), found {stage}')
         self._freeze_stages()
 
     @staticmethod
-    def _make_layer(row: MicroRow, in_channels, stride, dilation, init,
-                    norm_cfg, dsm_cfg, full_rank):
-        hidden = in_channels * row.mult1 * row.mult2
-        reduction = 8 * row.reduction
+    def _make_layer(row: Row, in_channels, stride, dilation, init, norm_cfg,
+                    dsm_cfg, full_rank):
         common = dict(dsm_cfg=dsm_cfg, norm_cfg=norm_cfg, full_rank=full_rank)
-        if row.block in 'AB':
+        if isinstance(row, ExpansionRow):
+            return GroupedPointwiseExpansion(
+                in_channels,
+                row.out_channels,
+                row.groups,
+                act=row.act,
+                reduction=row.reduction,
+                **common)
+        spatial = dict(
+            kernel_size=row.kernel_size,
+            stride=stride,
+            dilation=dilation,
+            groups_hidden=row.groups_hidden,
+            groups_out=row.groups_out,
+            groups_shift_out=row.groups_shift_out,
+            act_mid=row.act_mid,
+            act_out=row.act_out,
+            reduction=row.reduction,
+            init=init,
+            **common)
+        if isinstance(row, LiteRow):
             return MicroBlockA(
                 in_channels,
                 row.out_channels,
-                row.kernel,
-                stride=stride,
-                dilation=dilation,
-                multipliers=(row.mult1, row.mult2),
-                groups_hidden=row.groups_hidden,
-                groups_out=row.groups_out,
-                groups_shift_out=row.groups_shift_out,
-                act_mid=row.act_mid,
-                act_out=row.act_out,
-                reduction=reduction,
-                init=init,
-                **common)
-        if row.block == 'C':
-            return MicroBlockC(
-                in_channels,
-                hidden,
-                row.out_channels,
-                row.kernel,
-                stride=stride,
-                dilation=dilation,
-                groups_in=row.groups_in,
-                groups_hidden=row.groups_hidden,
-                groups_out=row.groups_out,
-                groups_shift_out=row.groups_shift_out,
-                act_in=row.act_in,
-                act_mid=row.act_mid,
-                act_out=row.act_out,
-                reduction=reduction,
-                init=init,
-                **common)
-        if hidden != row.out_channels:
-            raise ValueError(f'E row: out_channels ({row.out_channels}) must '
-                             f'equal in * mult1 * mult2 ({hidden})')
-        return GroupedPointwiseExpansion(
+                multipliers=row.multipliers,
+                **spatial)
+        return MicroBlockC(
             in_channels,
-            hidden,
-            row.groups_in,
-            act=row.act_out,
-            reduction=reduction,
-            **common)
+            row.hidden_channels(in_channels),
+            row.out_channels,
+            groups_in=row.groups_in,
+            act_in=row.act_in,
+            **spatial)
 
     @property
     def out_channels(self) -> List[int]:

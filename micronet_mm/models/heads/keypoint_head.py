@@ -33,17 +33,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor, nn
 
-from ..layers import (
-    DynamicShiftMax,
-    MicroBlockC,
-    MicroFactorizedPointwise,
-    SpatialAttention,
-)
-
-# where the spatial attention can sit inside a micro-block: the Shift-Max
-# after the expansion ('in'), after the depthwise conv ('mid') or after the
-# squeeze ('out')
-ATTENTION_SITES = ('in', 'mid', 'out')
+from ..layers import MicroBlockC, MicroFactorizedPointwise
 
 
 def _pair_of(value, name: str) -> Tuple[int, int]:
@@ -82,16 +72,16 @@ class MicroKeypointHead(BaseHead):
             backbone's late rows.
         num_blocks (Sequence[int]): Micro-blocks at strides 8 and 4.
             Defaults to ``(1, 2)`` (the paper's head).
-        activations (Sequence[int]): Activation flags after the expansion,
-            the depthwise conv and the squeeze of every micro-block (0:
-            ReLU6 / none after the squeeze, 1: Shift-Max K=1, 2: Dynamic
-            Shift-Max K=2). Defaults to ``(0, 2, 0)``, the pattern of the
+        activations (Sequence[str]): Activations after the expansion, the
+            depthwise conv and the squeeze of every micro-block (names as in
+            :mod:`micronet_mm.models.layers.micro_blocks`). Defaults to
+            ``('relu6', 'shift_max_k2', 'identity')``, the pattern of the
             largest released model's regular rows.
         spatial_attention (Sequence[str]): Shift-Max activations inside each
             micro-block that get Dynamic ReLU's spatial attention, any of
             ``'in'``, ``'mid'``, ``'out'``. Defaults to ``('mid', )``.
         dsm_cfg (dict, optional): Overrides for every Shift-Max of the head
-            (see :func:`micronet_mm.models.layers.build_shift_max`), e.g.
+            (see :func:`micronet_mm.models.layers.build_activation`), e.g.
             ``dict(type='StaticShiftMax')`` with ``spatial_attention=()``.
             Defaults to None (Dynamic Shift-Max).
         init_ab (tuple): ``(init_a, init_b)`` offsets of the K=2 Shift-Max
@@ -125,7 +115,8 @@ class MicroKeypointHead(BaseHead):
                  groups: Union[int, Sequence[int]] = (8, 4),
                  reduction: int = 16,
                  num_blocks: Sequence[int] = (1, 2),
-                 activations: Sequence[int] = (0, 2, 0),
+                 activations: Sequence[str] = ('relu6', 'shift_max_k2',
+                                               'identity'),
                  spatial_attention: Sequence[str] = ('mid', ),
                  dsm_cfg: Optional[dict] = None,
                  init_ab: tuple = ((1.0, 0.5), (0.0, 0.5)),
@@ -160,11 +151,11 @@ class MicroKeypointHead(BaseHead):
                 raise ValueError(
                     f'MicroKeypointHead: channels {channels} must be even '
                     f'and divisible by groups {groups} (C4 by both)')
-        unknown = set(spatial_attention) - set(ATTENTION_SITES)
-        if unknown:
+        if len(activations) != 3:
             raise ValueError(
-                f'MicroKeypointHead: spatial_attention entries must be in '
-                f'{ATTENTION_SITES}, got {tuple(spatial_attention)}')
+                'MicroKeypointHead: activations must name three activations '
+                '(after the expansion, the depthwise conv and the squeeze), '
+                f'got {activations!r}')
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.channels = channels
@@ -187,6 +178,10 @@ class MicroKeypointHead(BaseHead):
         block_args = dict(
             reduction=reduction,
             init=dict(init_a=init_ab[0], init_b=init_ab[1]),
+            act_in=self.activations[0],
+            act_mid=self.activations[1],
+            act_out=self.activations[2],
+            spatial_attention=self.spatial_attention,
             dsm_cfg=dsm_cfg,
             norm_cfg=norm_cfg)
         # stride 8: the first block narrows C8 -> C4, the others keep C4
@@ -212,30 +207,21 @@ class MicroKeypointHead(BaseHead):
             raise ValueError(
                 f'MicroKeypointHead: hidden width {hidden} (expand_ratio * '
                 f'{cin}) must be divisible by 4 and by groups={groups}')
-        block = MicroBlockC(
-            cin,
-            hidden,
-            cout,
-            kernel,
-            groups_in=groups,
-            groups_hidden=groups,
-            groups_out=groups,
-            groups_shift_out=groups,
-            act_in=self.activations[0],
-            act_mid=self.activations[1],
-            act_out=self.activations[2],
-            **block_args)
-        for site in self.spatial_attention:
-            act = getattr(block, f'act_{site}')
-            if not isinstance(act, DynamicShiftMax):
-                raise ValueError(
-                    'MicroKeypointHead: spatial_attention needs Dynamic '
-                    f'Shift-Max at {site!r}, but dsm_cfg='
-                    f'{block_args["dsm_cfg"]} builds {type(act).__name__};'
-                    ' set spatial_attention=()')
-            # DynamicShiftMax multiplies its output by ``spatial`` when set
-            act.spatial = SpatialAttention(act.channels)
-        return block
+        try:
+            return MicroBlockC(
+                cin,
+                hidden,
+                cout,
+                kernel,
+                groups_in=groups,
+                groups_hidden=groups,
+                groups_out=groups,
+                groups_shift_out=groups,
+                **block_args)
+        except ValueError as err:
+            raise ValueError(f'MicroKeypointHead: {err} (activations='
+                             f'{self.activations}, spatial_attention='
+                             f'{self.spatial_attention})') from None
 
     @property
     def default_init_cfg(self):

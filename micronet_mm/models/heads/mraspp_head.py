@@ -19,7 +19,7 @@ adaptive, so any input size works, including sizes that are not multiples
 of 16 (the upsampling goes to the exact size of the stride-8 map), and the
 head exports to ONNX with dynamic shapes.
 """
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -183,17 +183,6 @@ class MRASPPHead(BaseDecodeHead):
             align_corners=self.align_corners)
         x = self.fuse(torch.cat([x, self.low(low)], dim=1))
         return self.cls_seg(x)
-
-    def branch_widths(self) -> List[dict]:
-        """In/mid/out channels and groups of the three Micro-Factorized
-        convs (for documentation and tests)."""
-        return [
-            dict(branch=name,
-                 in_channels=getattr(self, name).in_channels,
-                 mid_channels=getattr(self, name).mid_channels,
-                 out_channels=getattr(self, name).out_channels,
-                 groups=getattr(self, name).groups) for name in _BRANCHES
-        ]
 
 
 __all__ = ['MRASPPHead', 'GlobalContextGate']

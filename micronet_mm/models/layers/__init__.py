@@ -11,10 +11,13 @@ from .dynamic_shift_max import (
                                   make_divisible,
 )
 from .micro_blocks import (
+                                  ACTIVATIONS,
+                                  ATTENTION_SITES,
+                                  SQUEEZE_ACTIVATIONS,
                                   GroupedPointwiseExpansion,
                                   MicroBlockA,
                                   MicroBlockC,
-                                  build_shift_max,
+                                  build_activation,
 )
 from .micro_factorized_depthwise import (
                                   MicroFactorizedDepthwise,
@@ -30,7 +33,8 @@ __all__ = [
     'ChannelPermutation', 'compose_shuffles', 'shuffle_permutation',
     'DynamicShiftMax', 'StaticShiftMax', 'SpatialAttention',
     'group_shift_index', 'make_divisible', 'MicroBlockA', 'MicroBlockC',
-    'GroupedPointwiseExpansion', 'build_shift_max',
+    'GroupedPointwiseExpansion', 'build_activation', 'ACTIVATIONS',
+    'SQUEEZE_ACTIVATIONS', 'ATTENTION_SITES',
     'MicroFactorizedDepthwise', 'SpatialSeparableConv',
     'MicroFactorizedPointwise', 'adaptive_groups', 'MicroStem'
 ]

@@ -69,12 +69,6 @@ class ChannelPermutation(nn.Module):
         self.register_buffer(
             'index', compose_shuffles(channels, self.groups), persistent=False)
 
-    @property
-    def is_identity(self) -> bool:
-        return bool(
-            torch.equal(self.index, torch.arange(self.channels,
-                                                 device=self.index.device)))
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Permute the channels of ``x`` (N, C, H, W)."""
         if not self.groups:

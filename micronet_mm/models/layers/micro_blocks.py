@@ -14,12 +14,14 @@ weights map one-to-one onto them:
 * :class:`GroupedPointwiseExpansion`: the grouped 1x1 conv that closes the
   last block and widens the features for the classifier.
 
-Activation flags follow the paper's table: ``0`` is ReLU6 (or nothing after
-the squeezing conv), ``1`` is Dynamic Shift-Max with ``K = 1`` and ``2`` with
-``K = 2``. After the squeezing conv any non-zero flag means ``K = 1``.
+Activations are named as in the architecture tables
+(:mod:`micronet_mm.models.backbones.micronet_arch`): ``'relu6'``,
+``'shift_max_k1'`` and ``'shift_max_k2'`` (Shift-Max with ``K`` fusions,
+dynamic unless ``dsm_cfg`` says otherwise) after an expansion or a depthwise
+conv, ``'identity'`` or ``'shift_max_k1'`` after a squeezing conv.
 """
 import copy
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import ConvModule
@@ -35,32 +37,74 @@ SHIFT_MAX_TYPES = {'DynamicShiftMax': DynamicShiftMax,
 SQUEEZE_INIT = dict(init_a=(1.0, ), init_b=(0.0, ))
 
 
-def build_shift_max(flag: int, channels: int, groups: int, reduction: int,
-                    init: dict, dsm_cfg: Optional[dict]) -> nn.Module:
-    """Activation for an activation flag (see the module docstring).
+# Shift-Max activations by name -> number of fusions K
+_SHIFT_MAX_FUSIONS = {'shift_max_k1': 1, 'shift_max_k2': 2}
+#: Activations after an expansion or a depthwise conv.
+ACTIVATIONS = ('relu6', ) + tuple(_SHIFT_MAX_FUSIONS)
+#: Activations after a squeezing 1x1 conv.
+SQUEEZE_ACTIVATIONS = ('identity', 'shift_max_k1')
+# where spatial attention can sit in a micro-block: the Shift-Max after the
+# expansion ('in'), the depthwise conv ('mid') or the squeeze ('out')
+ATTENTION_SITES = ('in', 'mid', 'out')
+
+
+def build_activation(name: str, channels: int, groups: int, reduction: int,
+                     init: dict, dsm_cfg: Optional[dict],
+                     spatial_attention: bool = False) -> nn.Module:
+    """Activation of a micro-block by name (see the module docstring).
 
     Args:
-        flag (int): 0 -> ReLU6, 1 -> Shift-Max K=1, 2 -> Shift-Max K=2.
+        name (str): ``'relu6'``, ``'identity'``, ``'shift_max_k1'`` or
+            ``'shift_max_k2'``.
         channels (int): Channels of the activated tensor.
         groups (int): Channel groups the shift moves across.
         reduction (int): Hyper-function squeeze ratio.
         init (dict): ``init_a`` / ``init_b`` offsets.
         dsm_cfg (dict, optional): Overrides for every Shift-Max, e.g.
             ``dict(type='StaticShiftMax')`` or ``dict(num_shifts=1)``.
+        spatial_attention (bool): Multiply a Dynamic Shift-Max's output by
+            Dynamic ReLU's spatial attention. Defaults to False.
     """
-    if flag not in (0, 1, 2):
-        raise ValueError(f'activation flag must be 0, 1 or 2, got {flag}')
-    if flag == 0:
-        return nn.ReLU6(inplace=True)
-    cfg = dict(type='DynamicShiftMax')
-    cfg.update(copy.deepcopy(dsm_cfg or {}))
-    layer_type = cfg.pop('type')
-    if layer_type not in SHIFT_MAX_TYPES:
-        raise ValueError(f'unknown Shift-Max type {layer_type!r} in dsm_cfg;'
-                         f' expected one of {sorted(SHIFT_MAX_TYPES)}')
-    kwargs = dict(num_fusions=flag, reduction=reduction, **init)
-    kwargs.update(cfg)
-    return SHIFT_MAX_TYPES[layer_type](channels, groups, **kwargs)
+    if name == 'relu6':
+        layer = nn.ReLU6(inplace=True)
+    elif name == 'identity':
+        layer = nn.Identity()
+    elif name in _SHIFT_MAX_FUSIONS:
+        cfg = dict(type='DynamicShiftMax')
+        cfg.update(copy.deepcopy(dsm_cfg or {}))
+        layer_type = cfg.pop('type')
+        if layer_type not in SHIFT_MAX_TYPES:
+            raise ValueError(f'unknown Shift-Max type {layer_type!r} in '
+                             f'dsm_cfg; expected one of '
+                             f'{sorted(SHIFT_MAX_TYPES)}')
+        if spatial_attention and layer_type != 'DynamicShiftMax':
+            raise ValueError(f'spatial attention needs DynamicShiftMax, but '
+                             f'dsm_cfg={dsm_cfg} builds {layer_type}')
+        kwargs = dict(num_fusions=_SHIFT_MAX_FUSIONS[name],
+                      reduction=reduction, **init)
+        if spatial_attention:
+            kwargs['spatial_attention'] = True
+        kwargs.update(cfg)
+        return SHIFT_MAX_TYPES[layer_type](channels, groups, **kwargs)
+    else:
+        raise ValueError(f'unknown activation {name!r}; expected one of '
+                         f'{ACTIVATIONS + SQUEEZE_ACTIVATIONS[:1]}')
+    if spatial_attention:
+        raise ValueError(f'spatial attention needs a Shift-Max, not {name!r}')
+    return layer
+
+
+def _check_sites(sites: Sequence[str]) -> frozenset:
+    unknown = set(sites) - set(ATTENTION_SITES)
+    if unknown:
+        raise ValueError(f'spatial_attention entries must be in '
+                         f'{ATTENTION_SITES}, got {tuple(sites)}')
+    return frozenset(sites)
+
+
+def _check_act(name: str, allowed: Tuple[str, ...], where: str):
+    if name not in allowed:
+        raise ValueError(f'{where} must be one of {allowed}, got {name!r}')
 
 
 def _pointwise(in_channels, out_channels, groups, norm_cfg, full_rank):
@@ -106,14 +150,16 @@ class _MicroBlockBase(nn.Module):
 
     def _build_squeeze(self, hidden, out_channels, groups_out,
                        groups_shift_out, act_out, reduction, norm_cfg,
-                       dsm_cfg, full_rank):
+                       dsm_cfg, full_rank, spatial_attention=False):
+        _check_act(act_out, SQUEEZE_ACTIVATIONS, 'act_out')
         self.conv_out = _pointwise(hidden, out_channels, groups_out, norm_cfg,
                                    full_rank)
-        self.act_out = build_shift_max(
-            1, out_channels, groups_shift_out, reduction, SQUEEZE_INIT,
-            dsm_cfg) if act_out else nn.Identity()
+        self.act_out = build_activation(act_out, out_channels,
+                                        groups_shift_out, reduction,
+                                        SQUEEZE_INIT, dsm_cfg,
+                                        spatial_attention)
         shuffles = [groups_shift_out]
-        if act_out and out_channels % 2 == 0:
+        if act_out != 'identity' and out_channels % 2 == 0:
             shuffles.append(out_channels // 2)
         self.shuffle_out = ChannelPermutation(out_channels, shuffles)
 
@@ -136,8 +182,8 @@ class MicroBlockA(_MicroBlockBase):
         groups_hidden (int): Shift-Max groups on the hidden tensor.
         groups_out (int): Groups of the squeezing 1x1 conv.
         groups_shift_out (int): Shift-Max groups and shuffle after it.
-        act_mid (int): Activation flag after the depthwise conv.
-        act_out (int): Activation flag after the squeezing conv.
+        act_mid (str): Activation after the depthwise conv.
+        act_out (str): Activation after the squeezing conv.
         reduction (int): Shift-Max hyper-function reduction.
         init (dict): ``init_a``/``init_b`` of the K-fusion Shift-Maxes.
         dsm_cfg (dict, optional): Shift-Max overrides.
@@ -155,8 +201,8 @@ class MicroBlockA(_MicroBlockBase):
                  groups_hidden: int = 1,
                  groups_out: int = 1,
                  groups_shift_out: int = 1,
-                 act_mid: int = 2,
-                 act_out: int = 1,
+                 act_mid: str = 'shift_max_k2',
+                 act_out: str = 'shift_max_k1',
                  reduction: int = 8,
                  init: Optional[dict] = None,
                  dsm_cfg: Optional[dict] = None,
@@ -169,9 +215,11 @@ class MicroBlockA(_MicroBlockBase):
         self.depthwise = _depthwise(in_channels, kernel_size, stride,
                                     dilation, multipliers, norm_cfg,
                                     full_rank)
-        self.act_mid = build_shift_max(act_mid, hidden, groups_hidden,
-                                       reduction, init, dsm_cfg)
-        shuffles = [groups_hidden] + ([hidden // 2] if act_mid else [])
+        _check_act(act_mid, ACTIVATIONS, 'act_mid')
+        self.act_mid = build_activation(act_mid, hidden, groups_hidden,
+                                        reduction, init, dsm_cfg)
+        shuffles = [groups_hidden] + ([hidden // 2]
+                                      if act_mid != 'relu6' else [])
         self.shuffle_mid = ChannelPermutation(hidden, shuffles)
         self._build_squeeze(hidden, out_channels, groups_out,
                             groups_shift_out, act_out, reduction // 2,
@@ -200,14 +248,18 @@ class MicroBlockC(_MicroBlockBase):
             ``hidden_channels // groups_hidden`` groups.
         groups_out (int): Groups of the squeezing 1x1 conv.
         groups_shift_out (int): Shift-Max groups and shuffle after it.
-        act_in (int): Activation flag after the expansion.
-        act_mid (int): Activation flag after the depthwise conv.
-        act_out (int): Activation flag after the squeeze.
+        act_in (str): Activation after the expansion.
+        act_mid (str): Activation after the depthwise conv.
+        act_out (str): Activation after the squeeze.
         reduction (int): Shift-Max hyper-function reduction.
         init (dict): ``init_a``/``init_b`` of the K-fusion Shift-Maxes.
         dsm_cfg (dict, optional): Shift-Max overrides.
         norm_cfg (dict): Norm config. Defaults to ``dict(type='BN')``.
         full_rank (bool): Build the full-rank twin. Defaults to False.
+        spatial_attention (Sequence[str]): Shift-Max activations that also
+            apply Dynamic ReLU's spatial attention, any of ``'in'``,
+            ``'mid'``, ``'out'`` (each must be a Dynamic Shift-Max).
+            Defaults to ``()``.
     """
 
     def __init__(self,
@@ -221,31 +273,37 @@ class MicroBlockC(_MicroBlockBase):
                  groups_hidden: int = 1,
                  groups_out: int = 1,
                  groups_shift_out: int = 1,
-                 act_in: int = 2,
-                 act_mid: int = 2,
-                 act_out: int = 1,
+                 act_in: str = 'shift_max_k2',
+                 act_mid: str = 'shift_max_k2',
+                 act_out: str = 'shift_max_k1',
                  reduction: int = 8,
                  init: Optional[dict] = None,
                  dsm_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
-                 full_rank: bool = False):
+                 full_rank: bool = False,
+                 spatial_attention: Sequence[str] = ()):
         super().__init__()
+        sites = _check_sites(spatial_attention)
+        _check_act(act_in, ACTIVATIONS, 'act_in')
+        _check_act(act_mid, ACTIVATIONS, 'act_mid')
         hidden = hidden_channels
         init = init or dict(init_a=(1.0, 1.0), init_b=(0.0, 0.0))
         self.use_residual = stride == 1 and in_channels == out_channels
         self.conv_in = _pointwise(in_channels, hidden, groups_in, norm_cfg,
                                   full_rank)
-        self.act_in = build_shift_max(act_in, hidden, groups_hidden,
-                                      reduction, init, dsm_cfg)
+        self.act_in = build_activation(act_in, hidden, groups_hidden,
+                                       reduction, init, dsm_cfg,
+                                       'in' in sites)
         self.shuffle_in = ChannelPermutation(hidden, (groups_hidden, ))
         self.depthwise = _depthwise(hidden, kernel_size, stride, dilation,
                                     (1, 1), norm_cfg, full_rank)
-        self.act_mid = build_shift_max(act_mid, hidden,
-                                       hidden // groups_hidden, reduction,
-                                       init, dsm_cfg)
-        if act_in and act_mid:
+        self.act_mid = build_activation(act_mid, hidden,
+                                        hidden // groups_hidden, reduction,
+                                        init, dsm_cfg, 'mid' in sites)
+        shift_in, shift_mid = act_in != 'relu6', act_mid != 'relu6'
+        if shift_in and shift_mid:
             shuffles = [hidden // 4]
-        elif act_in or act_mid:
+        elif shift_in or shift_mid:
             shuffles = [hidden // 2]
         else:
             shuffles = []
@@ -254,7 +312,7 @@ class MicroBlockC(_MicroBlockBase):
             if out_channels < hidden else reduction
         self._build_squeeze(hidden, out_channels, groups_out,
                             groups_shift_out, act_out, squeeze_reduction,
-                            norm_cfg, dsm_cfg, full_rank)
+                            norm_cfg, dsm_cfg, full_rank, 'out' in sites)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, out_channels, H / s, W / s)."""
@@ -270,7 +328,7 @@ class GroupedPointwiseExpansion(nn.Module):
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         groups (int): Conv groups and Shift-Max groups.
-        act (int): Activation flag (non-zero -> Shift-Max K=1).
+        act (str): ``'shift_max_k1'`` or ``'identity'``.
         reduction (int): Shift-Max hyper-function reduction.
         dsm_cfg (dict, optional): Shift-Max overrides.
         norm_cfg (dict): Norm config. Defaults to ``dict(type='BN')``.
@@ -281,7 +339,7 @@ class GroupedPointwiseExpansion(nn.Module):
                  in_channels: int,
                  out_channels: int,
                  groups: int,
-                 act: int = 1,
+                 act: str = 'shift_max_k1',
                  reduction: int = 16,
                  dsm_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
@@ -290,13 +348,14 @@ class GroupedPointwiseExpansion(nn.Module):
         self.use_residual = False
         self.conv = _pointwise(in_channels, out_channels, groups, norm_cfg,
                                full_rank)
-        self.act = build_shift_max(1, out_channels, groups, reduction,
-                                   SQUEEZE_INIT, dsm_cfg) \
-            if act else nn.Identity()
+        _check_act(act, SQUEEZE_ACTIVATIONS, 'act')
+        self.act = build_activation(act, out_channels, groups, reduction,
+                                    SQUEEZE_INIT, dsm_cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.conv(x))
 
 
-__all__ = ('MicroBlockA', 'MicroBlockC',
-                          'GroupedPointwiseExpansion', 'build_shift_max')
+__all__ = ('MicroBlockA', 'MicroBlockC', 'GroupedPointwiseExpansion',
+           'build_activation', 'ACTIVATIONS', 'SQUEEZE_ACTIVATIONS',
+           'ATTENTION_SITES')

@@ -90,24 +90,3 @@ class MicroFactorizedPointwise(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.expand(self.shuffle(self.mid_act(self.squeeze(x))))
-
-    @staticmethod
-    def _block_diagonal(conv: nn.Conv2d) -> torch.Tensor:
-        """Dense (out, in) matrix of a grouped 1x1 conv."""
-        weight = conv.weight.detach()[:, :, 0, 0]
-        g = conv.groups
-        out_per, in_per = weight.shape[0] // g, weight.shape[1]
-        return torch.block_diag(*[
-            weight[i * out_per:(i + 1) * out_per] for i in range(g)
-        ]).view(weight.shape[0], in_per * g)
-
-    def factors(self):
-        """Dense ``P`` (C_out x M), ``Phi`` (M x M), ``Q`` (C_in x M).
-
-        Norm layers are not included; with ``norm_cfg=None`` and no
-        activations the layer computes ``W = P @ Phi @ Q.T``.
-        """
-        q = self._block_diagonal(self.squeeze.conv).t()
-        p = self._block_diagonal(self.expand.conv)
-        phi = torch.eye(self.mid_channels)[self.shuffle.index]
-        return p, phi, q

@@ -158,3 +158,123 @@ def test_pretrained_init_cfg_with_prefix(tmp_path):
     target.init_weights()
     for k, v in source.state_dict().items():
         assert torch.equal(v, target.state_dict()[k]), k
+
+
+# ------------------------------------------------------------- truncate
+OS16 = dict(strides=(2, 2, 2, 1), dilations=(1, 1, 1, 2))
+
+
+def test_truncate_equals_full_network_and_drops_later_rows():
+    full = MicroNet('m3', out_indices=(3, 12), **OS16).eval()
+    trunk = MicroNet('m3', out_indices=(3, 12), truncate=True, **OS16).eval()
+    missing, unexpected = trunk.load_state_dict(full.state_dict(),
+                                                strict=False)
+    assert not missing
+    assert {k.split('.')[0] for k in unexpected} == {'layer13', 'layer14'}
+    assert trunk.layer_names[-1] == 'layer12'
+    assert not hasattr(trunk, 'layer13')
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        for a, b in zip(full(x), trunk(x)):
+            torch.testing.assert_close(a, b)
+    assert trunk.out_channels == [36, 180]
+    assert sum(p.numel() for p in trunk.parameters()) < sum(
+        p.numel() for p in full.parameters())
+
+
+def test_truncate_keeps_all_rows_when_the_last_is_tapped():
+    trunk = MicroNet('m0', out_indices=(2, 7), truncate=True, **OS16)
+    assert trunk.layer_names == MicroNet('m0').layer_names
+
+
+def test_truncate_rejects_freezing_dropped_rows():
+    with pytest.raises(ValueError, match='frozen_stages.*truncate'):
+        MicroNet('m0', out_indices=(2, 4), frozen_stages=5, truncate=True)
+
+
+def test_registered_trunk_name_is_truncate():
+    # configs written before ``truncate`` name the backbone MicroNetTrunk
+    from micronet_mm.models.backbones.micronet_trunk import MicroNetTrunk
+    trunk = MicroNetTrunk('m0', out_indices=(2, 4))
+    assert trunk.layer_names[-1] == 'layer4'
+    assert trunk.state_dict().keys() == MicroNet(
+        'm0', out_indices=(2, 4), truncate=True).state_dict().keys()
+
+
+# ---------------------------------------------------------- arch tables
+def test_arch_module_imports_nothing_from_the_package():
+    import ast
+    import inspect
+
+    from micronet_mm.models.backbones import micronet_arch
+    tree = ast.parse(inspect.getsource(micronet_arch))
+    imported = {alias.name for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or '.' for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    assert imported == {'dataclasses', 'typing'}
+
+
+def test_arch_activation_names_are_the_layers_names():
+    from micronet_mm.models import layers
+    from micronet_mm.models.backbones import micronet_arch
+    assert micronet_arch.ACTIVATIONS == layers.ACTIVATIONS
+    assert micronet_arch.SQUEEZE_ACTIVATIONS == layers.SQUEEZE_ACTIVATIONS
+
+
+def _regular(**overrides):
+    from micronet_mm.models.backbones import RegularRow
+    cfg = dict(kernel_size=3, stride=1, out_channels=16, expand_ratio=4,
+               groups_in=4, groups_hidden=4, groups_out=4,
+               groups_shift_out=4, act_in='relu6', act_mid='shift_max_k2',
+               act_out='identity', reduction=16)
+    cfg.update(overrides)
+    return RegularRow(**cfg)
+
+
+@pytest.mark.parametrize('overrides,match', [
+    (dict(kernel_size=4), 'RegularRow.kernel_size must be odd'),
+    (dict(stride=3), r'RegularRow.stride must be one of \(1, 2\)'),
+    (dict(out_channels=0), 'RegularRow.out_channels must be an integer'),
+    (dict(groups_in=2.0), 'RegularRow.groups_in must be an integer'),
+    (dict(act_mid=2), 'RegularRow.act_mid must be one of'),
+    (dict(act_out='relu6'), 'RegularRow.act_out must be one of'),
+])
+def test_row_fields_are_validated(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        _regular(**overrides)
+
+
+def test_custom_arch_from_dicts_builds_and_names_bad_rows():
+    from micronet_mm.models.backbones import MicroNetArch
+    lite = dict(block='A', kernel_size=3, multipliers=(2, 2),
+                groups_hidden=2, groups_out=2, groups_shift_out=2,
+                act_mid='shift_max_k2', act_out='shift_max_k1', reduction=8)
+    regular = dict(block='C', kernel_size=3, expand_ratio=4, groups_in=4,
+                   groups_hidden=4, groups_out=4, groups_shift_out=4,
+                   act_in='relu6', act_mid='shift_max_k2',
+                   act_out='identity', reduction=8)
+    rows = [dict(lite, stride=2, out_channels=8),
+            dict(regular, stride=2, out_channels=16),
+            dict(regular, stride=2, out_channels=16),
+            dict(regular, stride=2, out_channels=32),
+            dict(block='E', out_channels=64, groups=4, act='shift_max_k1',
+                 reduction=16)]
+    arch = dict(stem_groups=(2, 2), rows=rows)
+    model = MicroNet(arch, out_indices=(1, 2, 3, 4, 5)).eval()
+    assert model.arch_name == 'custom'
+    assert isinstance(model.arch, MicroNetArch)
+    outs = model(torch.rand(1, 3, 64, 64))
+    assert [o.shape[1:] for o in outs] == [(8, 16, 16), (16, 8, 8),
+                                          (16, 4, 4), (32, 2, 2), (64, 2, 2)]
+    # a hidden width the groups do not divide: the message names the row
+    bad = [*rows[:3], dict(rows[3], groups_out=5), rows[4]]
+    with pytest.raises(ValueError, match='row layer4: RegularRow.groups_out'):
+        MicroNet(dict(arch, rows=bad))
+    with pytest.raises(ValueError, match=r"unknown fields \['kernel'\]"):
+        MicroNet(dict(arch, rows=[dict(rows[0], kernel=3), *rows[1:]]))
+    with pytest.raises(ValueError, match='4 stride-2 rows'):
+        MicroNet(dict(arch, rows=[*rows[:3], dict(rows[3], stride=1),
+                                  rows[4]]))
+    with pytest.raises(ValueError, match=r"unknown keys \['row'\]"):
+        MicroNet(dict(stem_groups=(2, 2), row=rows))

@@ -1,5 +1,5 @@
 """MRASPPHead: shapes at any input size, the Micro-Factorized structure,
-the global gate, clear errors, and MicroNetTrunk (the OS16 backbone)."""
+the global gate and clear errors."""
 import math
 
 import pytest
@@ -10,7 +10,6 @@ from mmseg.structures import SegDataSample
 from torch import nn
 
 from micronet_mm.models.backbones import MicroNet
-from micronet_mm.models.backbones.micronet_trunk import MicroNetTrunk
 from micronet_mm.models.heads.mraspp_head import GlobalContextGate, MRASPPHead
 from micronet_mm.models.layers import MicroFactorizedPointwise
 
@@ -36,7 +35,8 @@ def _head(in_channels=(16, 576), **kwargs):
                                   (17, 9)])
 def test_output_shape_at_any_input_size(arch, size):
     taps, in_channels = TAPS[arch]
-    backbone = MicroNetTrunk(arch, out_indices=taps, **OS16).eval()
+    backbone = MicroNet(arch, out_indices=taps, truncate=True,
+                        **OS16).eval()
     head = _head(in_channels).eval()
     h, w = size
     with torch.no_grad():
@@ -74,12 +74,11 @@ def test_one_pixel_stride16_map_and_batch_independence():
 def test_structure_is_lraspp_with_micro_factorized_convs():
     head = _head(in_channels=(24, 768), channels=192, low_channels=64,
                  mid_channels=(384, 32, 96), groups=(16, 4, 8))
-    widths = {w['branch']: w for w in head.branch_widths()}
-    assert widths['aspp'] == dict(branch='aspp', in_channels=768,
-                                  mid_channels=384, out_channels=192,
-                                  groups=16)
-    assert widths['low']['out_channels'] == 64
-    assert widths['fuse']['in_channels'] == 192 + 64
+    aspp = head.aspp
+    assert (aspp.in_channels, aspp.mid_channels, aspp.out_channels,
+            aspp.groups) == (768, 384, 192, 16)
+    assert head.low.out_channels == 64
+    assert head.fuse.in_channels == 192 + 64
     for name in ('aspp', 'low', 'fuse'):
         assert isinstance(getattr(head, name), MicroFactorizedPointwise)
     assert isinstance(head.gate, GlobalContextGate)
@@ -154,32 +153,3 @@ def test_swapped_taps_are_reported():
         head([torch.rand(1, 576, 4, 4), torch.rand(1, 16, 8, 8)])
     with pytest.raises(ValueError, match='576'):
         _head()([torch.rand(1, 16, 8, 8), torch.rand(1, 96, 4, 4)])
-
-
-# ---------------------------------------------------------------- trunk
-def test_trunk_equals_full_network_and_drops_later_rows():
-    full = MicroNet('m3', out_indices=(3, 12), **OS16).eval()
-    trunk = MicroNetTrunk('m3', out_indices=(3, 12), **OS16).eval()
-    missing, unexpected = trunk.load_state_dict(full.state_dict(),
-                                                strict=False)
-    assert not missing
-    assert {k.split('.')[0] for k in unexpected} == {'layer13', 'layer14'}
-    assert trunk.layer_names[-1] == 'layer12'
-    assert not hasattr(trunk, 'layer13')
-    x = torch.rand(1, 3, 64, 96)
-    with torch.no_grad():
-        for a, b in zip(full(x), trunk(x)):
-            torch.testing.assert_close(a, b)
-    assert trunk.out_channels == [36, 180]
-    assert sum(p.numel() for p in trunk.parameters()) < sum(
-        p.numel() for p in full.parameters())
-
-
-def test_trunk_keeps_all_rows_when_the_last_is_tapped():
-    trunk = MicroNetTrunk('m0', out_indices=(2, 7), **OS16)
-    assert trunk.layer_names == MicroNet('m0').layer_names
-
-
-def test_trunk_rejects_freezing_dropped_rows():
-    with pytest.raises(ValueError, match='frozen_stages=5'):
-        MicroNetTrunk('m0', out_indices=(2, 4), frozen_stages=5)

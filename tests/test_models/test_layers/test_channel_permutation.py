@@ -28,14 +28,14 @@ def test_compose_equals_sequential_shuffles():
     assert torch.equal(x[:, compose_shuffles(48, [12, 24])], expected)
     layer = ChannelPermutation(48, (12, 24))
     assert torch.equal(layer(x), expected)
-    assert not layer.is_identity
+    assert not torch.equal(layer.index, torch.arange(48))
 
 
 def test_permutation_is_not_saved_and_identity_when_empty():
     layer = ChannelPermutation(8, ())
     x = torch.randn(1, 8, 1, 1)
     assert layer(x) is x
-    assert layer.is_identity
+    assert torch.equal(layer.index, torch.arange(8))
     assert 'index' not in ChannelPermutation(8, (2, )).state_dict()
 
 

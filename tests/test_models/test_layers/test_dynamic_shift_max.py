@@ -4,6 +4,7 @@ import torch.nn.functional as F
 
 from micronet_mm.models.layers import (
     DynamicShiftMax,
+    MicroBlockC,
     StaticShiftMax,
     group_shift_index,
     make_divisible,
@@ -118,6 +119,19 @@ def test_spatial_attention_scales_output_into_unit_range():
     assert attention.shape == (2, 1, 5, 7)
     assert attention.min() >= 0 and attention.max() <= 1
     torch.testing.assert_close(layer(x), plain * attention)
+
+
+def test_micro_block_takes_spatial_attention_sites():
+    block = MicroBlockC(8, 32, 8, 3, groups_in=4, groups_hidden=4,
+                        groups_out=4, groups_shift_out=4,
+                        spatial_attention=('in', 'out'))
+    assert block.act_in.spatial is not None
+    assert block.act_mid.spatial is None
+    assert block.act_out.spatial is not None
+    with pytest.raises(ValueError, match="needs a Shift-Max, not 'relu6'"):
+        MicroBlockC(8, 32, 8, 3, act_in='relu6', spatial_attention=('in', ))
+    with pytest.raises(ValueError, match='act_mid must be one of'):
+        MicroBlockC(8, 32, 8, 3, act_mid='identity')
 
 
 def test_invalid_arguments_are_named():
