@@ -65,6 +65,8 @@ default_hooks = dict(
     checkpoint=dict(interval={ckpt_interval}, max_keep_ckpts=2))
 custom_hooks = []
 randomness = dict(seed={seed}, deterministic=True)
+# the lr above is meant for this total batch (auto_scale_lr is on)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 POSE = '''
@@ -109,6 +111,7 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=1, max_keep_ckpts=2, save_best=None))
 randomness = dict(seed={seed}, deterministic=True)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 CLS = '''
@@ -145,6 +148,7 @@ param_scheduler = dict(type='ConstantLR', factor=1.0, _delete_=True)
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=1))
 randomness = dict(seed={seed}, deterministic=True)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 _DEFAULTS = {
