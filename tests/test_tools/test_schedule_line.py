@@ -2,33 +2,25 @@
 tools/analysis/print_schedule.py prints for that cluster, and the run does
 what the line says (iterations, learning rate), on 1 and 2 gloo
 processes."""
-import os
-import os.path as osp
 import re
-import socket
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers.tools import REPO, run_tool
-from tests.helpers.training import TOOL_ENV, read_scalars, write_config
+from tests.helpers.tools import run_tool
+from tests.helpers.training import (
+    TOOL_ENV,
+    free_port,
+    log_text,
+    read_scalars,
+    run_script,
+    write_config,
+)
 
 LINE = re.compile(r'effective schedule: .*')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _logged_line(work) -> str:
-    logs = [osp.join(r, f) for r, _, files in os.walk(work) for f in files
-            if f.endswith('.log')]
-    assert len(logs) == 1, logs  # rank 0 writes the log
-    with open(logs[0]) as f:
-        lines = LINE.findall(f.read())
+    lines = LINE.findall(log_text(work))
     assert len(lines) == 1, lines
     return lines[0]
 
@@ -49,14 +41,8 @@ def test_train_line_matches_the_dry_run(cls_config, tmp_path, gpus):
         run_tool('tools/train.py', cls_config, '--work-dir', str(work),
                  env=TOOL_ENV)
     else:
-        env = dict(os.environ, **TOOL_ENV, PYTHON=sys.executable,
-                   PORT=str(_free_port()))
-        env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
-        proc = subprocess.run(
-            ['bash', 'tools/dist_train.sh', cls_config, '2', '--work-dir',
-             str(work)], cwd=REPO, env=env, capture_output=True, text=True,
-            timeout=900)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        run_script('tools/dist_train.sh', cls_config, '2', '--work-dir',
+                   str(work), env=dict(PORT=str(free_port())))
     line = _logged_line(work)
     dry = run_tool('tools/analysis/print_schedule.py', cls_config, '--gpus',
                    str(gpus)).stdout.strip()
