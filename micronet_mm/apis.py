@@ -28,12 +28,62 @@ def load_config(path: str,
         for item in cfg_options:
             key, value = item.split('=', 1)
             parsed[key] = action._parse_iterable(value)
+        old_root = cfg.get('data_root')
         cfg.merge_from_dict(parsed)
+        if 'data_root' in parsed and isinstance(old_root, str):
+            move_data_root(cfg, old_root, cfg.data_root)
     scope = cfg.get('default_scope')
     if scope not in SCOPES:
         raise ValueError(f'{path}: default_scope must be one of {SCOPES}, '
                          f'got {scope!r}')
     return cfg
+
+
+#: Config sections whose paths a ``data_root`` override moves.
+DATA_SECTIONS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                 'val_evaluator', 'test_evaluator')
+
+
+def move_data_root(cfg: Config, old: str, new: str) -> int:
+    """Re-root every data path that the config derived from ``data_root``.
+
+    A config variable is substituted when the config file is read, so
+    ``--cfg-options data_root=X`` alone would change only the variable.
+    This rewrites each string in the data loaders and evaluators that
+    equals ``old`` or starts with it (``data_root``, and paths built as
+    ``data_root + '...'`` such as pose's ``bbox_file`` and the metric's
+    ``ann_file``) to start with ``new``.
+
+    Args:
+        cfg (Config): Config to change in place.
+        old (str): The data root the config was written with.
+        new (str): The data root to use.
+
+    Returns:
+        int: Number of paths changed.
+    """
+    if not isinstance(new, str) or not new:
+        raise ValueError(f'data_root must be a non-empty path, got {new!r}')
+    # keep the separator that the config's derived paths rely on
+    if old.endswith('/') and not new.endswith('/'):
+        new += '/'
+
+    def visit(node):
+        count = 0
+        items = node.items() if isinstance(node, dict) else enumerate(
+            node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(value, str) and value.startswith(old) and (
+                    value == old or old.endswith('/')
+                    or value[len(old)] == '/'):
+                node[key] = new + value[len(old):]
+                count += 1
+            elif isinstance(value, (dict, list)):
+                count += visit(value)
+        return count
+
+    return sum(visit(cfg[name]) for name in DATA_SECTIONS
+               if isinstance(cfg.get(name), (dict, list)))
 
 
 def build_model_from_config(path: str,

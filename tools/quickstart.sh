@@ -47,9 +47,8 @@ while [ -e "$WORK" ]; do WORK=$RUNS/${STAMP}_$n; n=$((n + 1)); done
 mkdir -p "$WORK"
 ln -sfn "$(basename "$WORK")" "$RUNS/latest"
 
-OPTIONS=("train_dataloader.dataset.data_root=$DATA"
-         "val_dataloader.dataset.data_root=$DATA"
-         "test_dataloader.dataset.data_root=$DATA")
+# data_root moves the train, val and test loaders (micronet_mm.apis)
+OPTIONS=("data_root=$DATA")
 if [ -n "${QUICKSTART_ITERS:-}" ]; then
     ITERS=$QUICKSTART_ITERS
     # warm-up: the config's 50 iterations, at most a tenth of the run

@@ -7,7 +7,10 @@ Usage:
 The config's ``default_scope`` (mmpretrain, mmseg or mmpose) selects the
 OpenMMLab package; ``custom_imports`` loads micronet_mm. Multi-process
 training goes through MMEngine's launchers: see tools/dist_train.sh,
-tools/slurm_train.sh and docs/en/scaling_out.md.
+tools/slurm_train.sh and docs/en/scaling_out.md. The first lines of the
+log state the effective schedule on this many processes (epochs,
+iterations, learning rate scaled to the total batch); print it beforehand
+with tools/analysis/print_schedule.py.
 """
 import argparse
 import os
@@ -21,6 +24,7 @@ from micronet_mm.engine import (
 )
 from micronet_mm.engine.dist import init_cpu_distributed
 from micronet_mm.engine.preflight import check_data_paths, splits_used
+from micronet_mm.engine.schedule import EffectiveScheduleHook
 
 
 def parse_args(argv=None):
@@ -88,6 +92,8 @@ def main(argv=None):
                 runner = RUNNERS.build(cfg)
             else:
                 runner = Runner.from_cfg(cfg)
+            # one log line: processes, batches, epochs, iterations, lr
+            runner.register_hook(EffectiveScheduleHook())
             runner.train()
     except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
         sys.exit(f'train: {err}')

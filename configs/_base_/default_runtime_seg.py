@@ -6,10 +6,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # every 24 epochs of the 240-epoch schedule (24 * 2975 // 16 iterations);
-    # tools/train.py turns this into micronet_mm's AtomicCheckpointHook
+    # every 24 epochs, with the validation of cityscapes_240e.py (the toy
+    # configs checkpoint by iteration); tools/train.py turns this into
+    # micronet_mm's AtomicCheckpointHook
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=4440,
+        type='CheckpointHook', by_epoch=True, interval=24,
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # draws only when enabled (tools/test.py --show-dir sets draw=True)

@@ -1,6 +1,9 @@
 # Paper M3 (44M MAdds): no public weights or spec; architecture derived in
 # docs/en/m3_44m_design.md. Recipe: the official M3 script's warm-up and
-# weight decay plus the v1 paper's label smoothing 0.1 and mixup 0.2 for M3.
+# weight decay plus the v1 paper's label smoothing 0.1 and mixup 0.2 for M3
+# (sec. 5.1). Mixup uses alpha 0.2 from the first epoch, as the paper
+# states it; the official main.py would ramp alpha over 100 epochs, but no
+# official script enables mixup (deviation, docs/en/reproduction.md).
 _base_ = ['./micronet_m2_in1k.py']
 model = dict(
     backbone=dict(arch='m3'),

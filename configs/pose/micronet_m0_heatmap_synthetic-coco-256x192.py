@@ -6,6 +6,8 @@
 _base_ = ['./micronet_m0_heatmap_coco-256x192.py']
 
 data_root = 'data/synthetic_coco_keypoints/'
+# people in the generator's default train split (600 images)
+num_train_samples = 1057
 train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [

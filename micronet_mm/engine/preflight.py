@@ -18,11 +18,9 @@ from ..datasets.pose_checks import (
 
 #: Preparation documents per scope.
 PREPARE_DOCS = {
-    'mmseg': 'docs/en/segmentation.md',
-    'mmpose': 'docs/en/pose.md',
-    'mmpretrain': ('mmpretrain\'s dataset guide (https://mmpretrain.'
-                   'readthedocs.io/en/latest/user_guides/dataset_prepare.'
-                   'html)'),
+    'mmseg': 'docs/en/segmentation.md (section "Data preparation")',
+    'mmpose': 'docs/en/pose.md (section "Data")',
+    'mmpretrain': 'docs/en/reproduction.md (section "ImageNet")',
 }
 
 #: Layout expected by the COCO top-down configs (``{root}``: data_root).
@@ -35,8 +33,8 @@ COCO_KEYPOINT_LAYOUT = """\
 #: Layout expected by image-folder / ImageNet classification configs.
 IMAGE_FOLDER_LAYOUT = """\
   {root}/
-    train/<class name>/<image>   (or the files listed in ann_file)
-    val/<class name>/<image>"""
+    train/<class folder>/<image>   (or the files listed in meta/train.txt)
+    val/<class folder>/<image>     (or flat val/ + meta/val.txt)"""
 
 
 def _generic_problems(cfg, splits: Sequence[str]) -> List[str]:

@@ -10,6 +10,7 @@ import json
 import os
 import os.path as osp
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +66,8 @@ default_hooks = dict(
     checkpoint=dict(interval={ckpt_interval}, max_keep_ckpts=2))
 custom_hooks = []
 randomness = dict(seed={seed}, deterministic=True)
+# the lr above is meant for this total batch (auto_scale_lr is on)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 POSE = '''
@@ -109,6 +112,7 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=1, max_keep_ckpts=2, save_best=None))
 randomness = dict(seed={seed}, deterministic=True)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 CLS = '''
@@ -145,6 +149,7 @@ param_scheduler = dict(type='ConstantLR', factor=1.0, _delete_=True)
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=1))
 randomness = dict(seed={seed}, deterministic=True)
+auto_scale_lr = dict(base_batch_size={batch})
 '''
 
 _DEFAULTS = {
@@ -253,3 +258,31 @@ def wait_for(predicate, proc: subprocess.Popen, timeout: float = 300,
             return bool(predicate())
         time.sleep(interval)
     raise TimeoutError(f'condition not reached in {timeout} s')
+
+
+def free_port() -> int:
+    """A TCP port of this machine that nothing listens on (for torchrun's
+    and Slurm's rendezvous)."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_script(*args, env=None) -> subprocess.CompletedProcess:
+    """Run ``bash <args>`` (a launch script) from the repo root with
+    :data:`TOOL_ENV` and this interpreter as ``PYTHON``; asserts success."""
+    full_env = dict(os.environ, **TOOL_ENV, PYTHON=sys.executable)
+    full_env.update(env or {})
+    proc = subprocess.run(['bash', *args], cwd=REPO, env=full_env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def log_text(work) -> str:
+    """The text log of the run in ``work`` (rank 0 writes the only one)."""
+    logs = [osp.join(r, f) for r, _, files in os.walk(work) for f in files
+            if f.endswith('.log')]
+    assert len(logs) == 1, logs
+    with open(logs[0]) as f:
+        return f.read()

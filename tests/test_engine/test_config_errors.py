@@ -139,7 +139,8 @@ def test_missing_cls_folder(tmp_path):
     cfg = _cfg(CLS, tmp_path)
     cfg.train_dataloader.dataset.data_prefix = 'train'
     with pytest.raises(FileNotFoundError, match=r"data_prefix = 'train'.*"
-                       r'does not exist(.|\n)*train/<class name>'):
+                       r'does not exist(.|\n)*train/<class folder>(.|\n)*'
+                       r'docs/en/reproduction.md \(section "ImageNet"\)'):
         check_data_paths(cfg, ['train'])
 
 

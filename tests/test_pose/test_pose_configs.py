@@ -61,6 +61,9 @@ def test_paper_schedule_values():
     cfg = Config.fromfile(COCO_CONFIGS['m0'])
     assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=1e-3)
     assert cfg.train_cfg.max_epochs == 250
+    # lr 1e-3 at the reference setup's total batch 128 (32 x 4 GPUs)
+    assert cfg.train_dataloader.batch_size * 4 == 128
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=128)
     from mmengine.optim.scheduler import MultiStepLR
     step = [s for s in cfg.param_scheduler if s.type == 'MultiStepLR'][0]
     optimizer = torch.optim.Adam([torch.zeros(1, requires_grad=True)],

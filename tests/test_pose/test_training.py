@@ -73,6 +73,7 @@ train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 randomness = dict(seed=0)
+auto_scale_lr = dict(base_batch_size=4)
 '''
 
 

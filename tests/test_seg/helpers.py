@@ -51,6 +51,7 @@ default_hooks = dict(logger=dict(interval=2),
                      checkpoint=dict(interval={iters}))
 custom_hooks = []
 randomness = dict(seed=0)
+auto_scale_lr = dict(base_batch_size=4)
 '''
 
 

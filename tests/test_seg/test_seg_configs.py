@@ -82,16 +82,25 @@ def test_paper_training_setting(arch):
     assert cfg.default_scope == 'mmseg'
     assert cfg.custom_imports == dict(imports=['micronet_mm'],
                                       allow_failed_imports=False)
-    # 240 epochs of the 2975 fine train images at batch 16
-    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
-    assert cfg.train_cfg.max_iters * 16 == 240 * 2975
+    # 240 epochs (one pass each) of the 2975 fine train images, lr 0.2 at
+    # the reference total batch 16 (4 x 4), scaled with the total batch
+    assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
+    assert cfg.train_cfg.max_epochs == 240
+    assert cfg.train_dataloader.sampler.type == 'DefaultSampler'
+    assert cfg.num_train_samples == 2975
     assert cfg.train_dataloader.batch_size * 4 == 16
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=16)
     optimizer = cfg.optim_wrapper.optimizer
     assert optimizer.type == 'SGD' and optimizer.lr == 0.2
     assert optimizer.weight_decay == 4e-5
     cosine = cfg.param_scheduler[-1]
     assert cosine.type == 'CosineAnnealingLR' and cosine.eta_min == 1e-4
-    assert cosine.end == cfg.train_cfg.max_iters
+    assert cosine.end == cfg.train_cfg.max_epochs
+    assert cosine.by_epoch and cosine.convert_to_iter_based
+    # validation and checkpoints every 24 epochs, whatever the batch
+    assert cfg.train_cfg.val_interval == 24
+    assert cfg.default_hooks.checkpoint.by_epoch
+    assert cfg.default_hooks.checkpoint.interval == 24
     # random init: no pretrained weights are loaded
     assert 'init_cfg' not in cfg.model.backbone
     assert cfg.load_from is None
@@ -135,3 +144,6 @@ def test_synthetic_config_is_m0_on_the_generated_set():
     assert osp.normpath(cfg.train_dataloader.dataset.data_root) == \
         osp.join('data', 'synthetic_cityscapes')
     assert cfg.train_cfg.max_iters <= 2000
+    # the dry-run's epoch length is the generator's default train split
+    from micronet_mm.datasets.synthetic_cityscapes import DEFAULT_NUM_TRAIN
+    assert cfg.num_train_samples == DEFAULT_NUM_TRAIN

@@ -2,17 +2,18 @@
 tools/slurm_train.sh (a stand-in srun) train the generated seg and pose
 sets to the metrics of one process with the same total batch."""
 import os
-import os.path as osp
-import socket
 import stat
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from tests.helpers.tools import REPO
-from tests.helpers.training import TOOL_ENV, read_scalars, weights
+from tests.helpers.training import (
+    free_port,
+    log_text,
+    read_scalars,
+    run_script,
+    weights,
+)
 
 # How far a 2-process run may land from the 1-process reference. The
 # tiny schedules are measured with `benchmarks/dist_equivalence.py
@@ -24,29 +25,6 @@ from tests.helpers.training import TOOL_ENV, read_scalars, weights
 # for the rank-0 loss:
 SEG_TOLERANCE = dict(aAcc=6.0, mIoU=0.5, loss=0.15)
 POSE_TOLERANCE = dict(loss=0.005)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _run_script(*args, env=None):
-    full_env = dict(os.environ, **TOOL_ENV, PYTHON=sys.executable)
-    full_env.update(env or {})
-    proc = subprocess.run(['bash', *args], cwd=REPO, env=full_env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
-
-
-def _log_text(work):
-    logs = [osp.join(r, f) for r, _, files in os.walk(work) for f in files
-            if f.endswith('.log')]
-    assert len(logs) == 1, logs  # rank 0 writes the log
-    with open(logs[0]) as f:
-        return f.read()
 
 
 def _summary(work):
@@ -83,10 +61,10 @@ def test_ranks_split_each_global_batch(monkeypatch, world):
 def test_dist_train_sh_seg_two_processes(seg_reference, tmp_path):
     config, reference = seg_reference
     work = tmp_path / 'work'
-    _run_script('tools/dist_train.sh', config, '2', '--work-dir', str(work),
+    run_script('tools/dist_train.sh', config, '2', '--work-dir', str(work),
                 '--cfg-options', 'train_dataloader.batch_size=2',
-                env=dict(PORT=str(_free_port())))
-    log = _log_text(work)
+                env=dict(PORT=str(free_port())))
+    log = log_text(work)
     assert 'Distributed training: True' in log and 'GPU number: 2' in log
     assert "backend='gloo'" in log
     one, two = _summary(reference), _summary(work)
@@ -136,13 +114,13 @@ def test_slurm_train_sh_pose_two_processes(pose_reference, tmp_path):
     config, reference = pose_reference
     work = tmp_path / 'work'
     bin_dir = _fake_slurm(tmp_path / 'bin')
-    _run_script('tools/slurm_train.sh', 'cpu', 'pose2', config,
+    run_script('tools/slurm_train.sh', 'cpu', 'pose2', config,
                 '--work-dir', str(work), '--cfg-options',
                 'train_dataloader.batch_size=4',
                 env=dict(PATH=bin_dir + os.pathsep + os.environ['PATH'],
                          GPUS='2', GPUS_PER_NODE='2', CPU_ONLY='1',
-                         MASTER_PORT=str(_free_port())))
-    log = _log_text(work)
+                         MASTER_PORT=str(free_port())))
+    log = log_text(work)
     assert 'Distributed launcher: slurm' in log and 'GPU number: 2' in log
     one, two = _summary(reference), _summary(work)
     # half the batch per process: the same number of steps per epoch

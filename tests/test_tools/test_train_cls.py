@@ -49,6 +49,7 @@ param_scheduler = dict(type='ConstantLR', factor=1.0, _delete_=True)
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=1))
 randomness = dict(seed=0)
+auto_scale_lr = dict(base_batch_size=4)
 '''
 
 

@@ -4,7 +4,12 @@
 # of the wrong size, naming the file (micronet_mm/datasets/checks.py).
 # Data preparation: docs/en/segmentation.md.
 dataset_type = 'CheckedCityscapesDataset'
+# The one place to set the data root: `--cfg-options data_root=PATH` moves
+# the train, val and test loaders (micronet_mm.apis.load_config).
 data_root = 'data/cityscapes/'
+# 2,975 fine training images (paper sec. 6.2; the Cityscapes benchmark's
+# train split): the epoch length tools/analysis/print_schedule.py assumes
+num_train_samples = 2975
 crop_size = (512, 1024)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -15,6 +20,9 @@ train_pipeline = [
         scale=(2048, 1024),
         ratio_range=(0.5, 2.0),
         keep_ratio=True),
+    # The paper cites DeepLab's augmentation (random scale 0.5-2, crop,
+    # flip); cat_max_ratio and PhotoMetricDistortion are mmseg's Cityscapes
+    # recipe (project choice, docs/en/reproduction.md).
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
@@ -30,11 +38,12 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
-    # 4 images per GPU x 4 GPUs = 16 (the schedule assumes 16)
+    # 4 images per GPU x 4 GPUs = 16, the schedule's reference batch
     batch_size=4,
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    # one pass over the data per epoch (epoch-based schedule)
+    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -6,10 +6,20 @@
 #   rotate = 45 * t degrees   -> in [-45, 45]      (applied with p = 0.6,
 #                                                   else 0, as in mmpose)
 # i.e. the paper's "rotation +-45 degrees, scale 0.65-1.35" as hard bounds,
-# with mmpose's truncated-normal shape inside them (docs/en/pose.md).
+# with mmpose's truncated-normal shape inside them (docs/en/pose.md). The
+# code of the paper's reference [28] draws rotation from N(0, 45^2) clipped
+# to +-90 degrees: a deviation, see docs/en/reproduction.md.
+# Data preparation: docs/en/pose.md (section "Data").
 dataset_type = 'CocoDataset'
 data_mode = 'topdown'
+# The one place to set the data root: `--cfg-options data_root=PATH` moves
+# the loaders, the detection boxes and the metric's annotation file
+# (micronet_mm.apis.load_config).
 data_root = 'data/coco/'
+# 149,813 person instances with keypoints in person_keypoints_train2017.json
+# (what the reference code [28] loads; the paper says "150K", sec. 6.1):
+# the epoch length tools/analysis/print_schedule.py assumes
+num_train_samples = 149813
 
 codec = dict(
     type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
@@ -37,7 +47,8 @@ val_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=64,
+    # 32 per GPU x 4 GPUs = 128, the batch of the reference setup [28]
+    batch_size=32,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

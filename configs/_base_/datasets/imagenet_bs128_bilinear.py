@@ -2,8 +2,14 @@
 # + flip for training, short side 256 + centre crop 224 for evaluation,
 # bilinear (torchvision's default) interpolation, no extra augmentation.
 # 128 images per GPU x 4 GPUs = 512, the official batch.
+# Data layout and preparation: docs/en/reproduction.md (section "ImageNet").
 dataset_type = 'ImageNet'
+# The one place to set the data root: `--cfg-options data_root=PATH` moves
+# the train, val and test loaders (micronet_mm.apis.load_config).
 data_root = 'data/imagenet'
+# 1,281,167 training images (ILSVRC-2012; paper sec. 5 states the same):
+# the epoch length tools/analysis/print_schedule.py assumes
+num_train_samples = 1281167
 data_preprocessor = dict(
     num_classes=1000,
     mean=[123.675, 116.28, 103.53],

@@ -9,6 +9,8 @@
 # metric are those of the Cityscapes base.
 _base_ = ['./cityscapes_1024x2048.py']
 data_root = 'data/synthetic_cityscapes/'
+# the generator's default train split
+num_train_samples = 300
 prepare_hint = ('Generate the synthetic set with: python tools/'
                 'dataset_converters/generate_synthetic_cityscapes.py '
                 'data/synthetic_cityscapes (or run `make quickstart`).')
@@ -39,6 +41,8 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=16,
     num_workers=1,
+    # the toy schedule is iteration-based (mmseg's usual sampler)
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root=data_root,
         prepare_hint=prepare_hint,

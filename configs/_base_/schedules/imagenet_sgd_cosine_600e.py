@@ -17,4 +17,6 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=600, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=512)
+# lr 0.2 is for a total batch of 512 and scales linearly with the total
+# batch (docs/en/reproduction.md); auto_scale_lr.enable=False keeps 0.2
+auto_scale_lr = dict(enable=True, base_batch_size=512)
