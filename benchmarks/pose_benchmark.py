@@ -129,6 +129,8 @@ def model_config(name: str, data_root: str):
     for key in ('val_evaluator', 'test_evaluator'):
         cfg[key].ann_file = root + 'annotations/person_keypoints_val.json'
     if name == RTMPOSE:
+        notes.append('own training pipeline (SimCC targets, its '
+                     'augmentation); stage-2 pipeline switch dropped')
         pipeline = []
         for step in cfg.train_pipeline:
             package = OPTIONAL_PACKAGES.get(step.type)
@@ -139,8 +141,6 @@ def model_config(name: str, data_root: str):
                 pipeline.append(step)
         cfg.train_dataloader.dataset.pipeline = pipeline
         cfg.custom_hooks = copy.deepcopy(data_cfg.custom_hooks)
-        notes.append('own training pipeline (SimCC targets, its '
-                     'augmentation); stage-2 pipeline switch dropped')
     cfg.benchmark_notes = notes
     return cfg
 
