@@ -1,8 +1,9 @@
-"""Pose benchmark: MicroNet heatmap models against mmpose's MobileNetV2
-SimpleBaseline on the generated COCO-keypoint set, on the CPU.
+"""Pose benchmark: MicroNet heatmap models against mmpose's RTMPose-t and
+MobileNetV2 SimpleBaseline on the generated COCO-keypoint set, on the CPU.
 
 Usage:
-    python benchmarks/pose_benchmark.py [--models m0,m1,m2,m3,mobilenetv2]
+    python benchmarks/pose_benchmark.py
+        [--models m0,m1,m2,m3,rtmpose-t,mobilenetv2]
         [--budget 900] [--eval-every 300] [--train-threads N]
         [--input-size W H] [--batch-size B] [--lr LR]
         [--data-root data/synthetic_coco_keypoints] [--work-dir DIR]
@@ -25,6 +26,14 @@ For every model, in one run and under the same conditions:
 * inference latency of one 256x192 crop, batch 1, 1 thread, no flip
   (``model(x, mode='tensor')``, median of 20 runs after warm-up).
 
+Peers (``benchmarks/peers.py``, the latency benchmark's): first RTMPose-t
+from mmpose's config, with its SimCC codec and head and its own training
+augmentation (minus steps whose package is not installed, e.g.
+``Albumentation`` without ``albumentations``; the report lists what was
+dropped), then the MobileNetV2 SimpleBaseline. Both take the synthetic
+set's dataloaders, optimizer and evaluator like the MicroNet models; the
+ratio columns divide by the first peer of the run.
+
 The generated set is created first if ``--data-root`` holds none (the
 generator's defaults). Writes ``pose.md`` and ``pose.json`` to
 ``--out-dir`` (refusing to overwrite them without ``--force``).
@@ -34,6 +43,7 @@ on a shared machine every time-based number depends on it.
 import argparse
 import copy
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -50,6 +60,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
+from benchmarks.peers import RTMPOSE_T_CONFIG, add_ratios  # noqa: E402
 
 MICRONET = {
     arch: osp.join(REPO, 'configs', 'pose',
@@ -60,7 +71,11 @@ SYNTHETIC = osp.join(REPO, 'configs', 'pose',
                      'micronet_m0_heatmap_synthetic-coco-256x192.py')
 MOBILENETV2 = ('body_2d_keypoint/topdown_heatmap/coco/'
                'td-hm_mobilenetv2_8xb64-210e_coco-256x192.py')
+RTMPOSE = 'rtmpose-t'
+PEERS = (RTMPOSE, 'mobilenetv2')  # first peer first
 SHAPE = (256, 192)
+# transforms of a peer's pipeline that need a package mmpose leaves optional
+OPTIONAL_PACKAGES = {'Albumentation': 'albumentations'}
 
 
 def mmpose_config(rel_path: str) -> str:
@@ -79,13 +94,25 @@ def model_config(name: str, data_root: str):
     The MicroNet models get their own model section; the MobileNetV2
     baseline keeps mmpose's model (its ImageNet init is dropped: every
     model trains from scratch) and gets the same dataloaders, codec,
-    optimizer and evaluator as the MicroNet configs.
+    optimizer and evaluator as the MicroNet configs. RTMPose-t keeps its
+    model (no pretrained backbone, BN for SyncBN) and its own training
+    pipeline (SimCC targets) without the steps whose package is missing and
+    without its stage-2 pipeline switch (epoch 390 of 420, beyond any
+    budget); the rest is the synthetic set's. What was changed is listed
+    in ``cfg.benchmark_notes``.
     """
     from mmengine.config import Config
+
+    from micronet_mm.engine import replace_sync_bn
     data_cfg = Config.fromfile(SYNTHETIC)
+    notes = []
     if name == 'mobilenetv2':
         cfg = Config.fromfile(mmpose_config(MOBILENETV2))
         cfg.model.backbone.init_cfg = None
+    elif name == RTMPOSE:
+        cfg = Config.fromfile(mmpose_config(RTMPOSE_T_CONFIG))
+        cfg.model.backbone.init_cfg = None
+        replace_sync_bn(cfg.model)
     else:
         cfg = Config.fromfile(MICRONET[name])
     root = data_root.rstrip('/') + '/'
@@ -101,15 +128,38 @@ def model_config(name: str, data_root: str):
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     for key in ('val_evaluator', 'test_evaluator'):
         cfg[key].ann_file = root + 'annotations/person_keypoints_val.json'
+    if name == RTMPOSE:
+        notes.append('own training pipeline (SimCC targets, its '
+                     'augmentation); stage-2 pipeline switch dropped')
+        pipeline = []
+        for step in cfg.train_pipeline:
+            package = OPTIONAL_PACKAGES.get(step.type)
+            if package and importlib.util.find_spec(package) is None:
+                notes.append(f'{step.type} dropped from the training '
+                             f'pipeline ({package} is not installed)')
+            else:
+                pipeline.append(step)
+        cfg.train_dataloader.dataset.pipeline = pipeline
+        cfg.custom_hooks = copy.deepcopy(data_cfg.custom_hooks)
+    cfg.benchmark_notes = notes
     return cfg
 
 
 def with_input_size(cfg, width: int, height: int):
     """Train and test ``cfg`` on ``width`` x ``height`` crops: the codec of
     the pipelines and of the head's decoder becomes an MSRAHeatmap of that
-    input size (heatmaps at 1/4, sigma 2)."""
-    codec = dict(type='MSRAHeatmap', input_size=(width, height),
-                 heatmap_size=(width // 4, height // 4), sigma=2)
+    input size (heatmaps at 1/4, sigma 2), or for a SimCC model (RTMPose)
+    its SimCCLabel codec at that input size (same sigma and split ratio),
+    with the head's input and stride-32 feature-map sizes to match."""
+    if cfg.model.head.decoder.type == 'SimCCLabel':
+        codec = copy.deepcopy(cfg.model.head.decoder)
+        codec.input_size = (width, height)
+        cfg.model.head.input_size = (width, height)
+        cfg.model.head.in_featuremap_size = (math.ceil(width / 32),
+                                             math.ceil(height / 32))
+    else:
+        codec = dict(type='MSRAHeatmap', input_size=(width, height),
+                     heatmap_size=(width // 4, height // 4), sigma=2)
     cfg.model.head.decoder = copy.deepcopy(codec)
     for split in ('train', 'val', 'test'):
         for step in cfg[f'{split}_dataloader'].dataset.pipeline:
@@ -320,18 +370,30 @@ def write_report(result: dict, out_dir: str, force: bool) -> None:
         'model are listed; compare rows of the same run.', '',
         f"Data: `{cond['data_root']}` generated with "
         f"`{json.dumps(cond['data_params'])}`.", '',
-        '| model | MAdds (paper conv.) | stock FLOPs | params | toy AP | '
-        'AP50 | train img/s | batch | latency ms | load start / end |',
-        '|---|---|---|---|---|---|---|---|---|---|'
+        'Peers as in `benchmarks/latency.py` (`benchmarks/peers.py`); the '
+        'ratio columns divide by the first peer of the run '
+        f"({cond.get('first_peer') or 'none in this run'}).", '',
+        '| model | MAdds (paper conv.) | MAdds vs first peer | stock FLOPs '
+        '| params | toy AP | AP50 | train img/s | batch | latency ms | '
+        'latency vs first peer | load start / end |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     for name, row in result['models'].items():
+        ratios = {key: (f'{row[f"{key}_vs_first_peer"]:.2f}'
+                        if row.get(f'{key}_vs_first_peer') else '-')
+                  for key in ('madds', 'latency')}
         lines.append(
-            f"| {name} | {row['madds'] / 1e6:.1f}M | "
+            f"| {name} | {row['madds'] / 1e6:.1f}M | {ratios['madds']} | "
             f"{row['stock_flops'] / 1e6:.1f}M | {row['params'] / 1e6:.2f}M "
             f"| {row['AP']:.3f} | {row['AP50']:.3f} | "
             f"{row['train_images_per_s']:.2f} | {row['batch_size']} | "
-            f"{row['latency_ms']:.1f} | {row['load_start']} / "
-            f"{row['load_end']} |")
+            f"{row['latency_ms']:.1f} | {ratios['latency']} | "
+            f"{row['load_start']} / {row['load_end']} |")
+    notes = [f'{name}: ' + '; '.join(row['notes'])
+             for name, row in result['models'].items() if row.get('notes')]
+    if notes:
+        lines += ['', 'Changes to the peers\' configs: ' + '. '.join(notes)
+                  + '.']
     lines += ['', '## AP during training', '',
               '| model | seconds of training: AP |', '|---|---|']
     for name, row in result['models'].items():
@@ -348,8 +410,10 @@ def write_report(result: dict, out_dir: str, force: bool) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--models', default='m0,m1,m2,m3,mobilenetv2',
-                        help='comma-separated: m0, m1, m2, m3, mobilenetv2')
+    parser.add_argument('--models', default=','.join((*MICRONET, *PEERS)),
+                        help='comma-separated from m0, m1, m2, m3, '
+                        f'{", ".join(PEERS)} (the first peer is the '
+                        'ratios\' reference)')
     parser.add_argument('--budget', type=float, default=900.0,
                         help='training seconds per model (default 900)')
     parser.add_argument('--eval-every', type=float, default=300.0,
@@ -387,10 +451,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     names = [n.strip() for n in args.models.split(',') if n.strip()]
-    unknown = set(names) - set(MICRONET) - {'mobilenetv2'}
+    unknown = set(names) - set(MICRONET) - set(PEERS)
     if unknown:
         sys.exit(f'unknown models {sorted(unknown)}; choose from '
-                 f'{sorted(MICRONET) + ["mobilenetv2"]}')
+                 f'{sorted(MICRONET) + list(PEERS)}')
     if not args.force:
         for name in ('pose.md', 'pose.json'):
             if osp.exists(osp.join(args.out_dir, name)):
@@ -421,6 +485,7 @@ def main(argv=None):
         models={})
     for name in names:
         cfg = model_config(name, args.data_root)
+        notes = cfg.pop('benchmark_notes')
         if args.batch_size:
             cfg.train_dataloader.batch_size = args.batch_size
         if args.lr:
@@ -435,10 +500,13 @@ def main(argv=None):
                                args.budget, args.eval_every or None,
                                args.warmup_iters))
         row['load_end'] = _load_average()
+        row['notes'] = notes
         result['models'][name] = row
         print(f"{name}: AP {row['AP']:.3f} after {row['train_seconds']} s "
               f"({row['train_images_per_s']} img/s), "
               f"{row['madds'] / 1e6:.1f}M MAdds, {row['latency_ms']:.1f} ms")
+    result['conditions']['first_peer'] = add_ratios(
+        result['models'], PEERS, dict(madds='madds', latency='latency_ms'))
     write_report(result, args.out_dir, args.force)
     print(f'wrote {osp.join(args.out_dir, "pose.md")}')
 

@@ -1,8 +1,16 @@
-"""Segmentation benchmark: MicroNet M0-M3 MR-ASPP against mmseg's
-``lraspp_m-v3s-d8`` (MobileNetV3-Small LR-ASPP) in one run, on this CPU.
+"""Segmentation benchmark: MicroNet M0-M3 MR-ASPP against MobileNetV3-Small
+LR-ASPP in one run, on this CPU.
+
+Peers (``benchmarks/peers.py``, the latency benchmark's): first the paper's
+baseline ``lraspp_m-v3s-os16`` (torchvision's MobileNetV3-Small at output
+stride 16 with its LR-ASPP head, 128 channels, registered in mmseg as
+``TorchvisionMobileNetV3Small`` + ``TorchvisionLRASPPHead``); second mmseg's
+``lraspp_m-v3s-d8`` (output stride 8, from scratch). Ratios are against the
+first peer of the run.
 
 Usage:
-    python benchmarks/seg_benchmark.py [--models m0,m1,m2,m3,lraspp_m-v3s-d8]
+    python benchmarks/seg_benchmark.py
+        [--models m0,m1,m2,m3,lraspp_m-v3s-os16,lraspp_m-v3s-d8]
         [--iters 360] [--evals 4] [--threads 2] [--rounds 3]
         [--data-root data/synthetic_cityscapes] [--out-dir benchmarks/results]
         [--skip-train] [--skip-latency]
@@ -29,6 +37,7 @@ Writes ``seg.md`` and ``seg.json`` to ``--out-dir``. Run it on an otherwise
 idle machine if you can; the report states the load average.
 """
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -49,10 +58,17 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
+from benchmarks.peers import LRASPP_OS16, add_ratios  # noqa: E402
 
 SYNTH_CONFIG = osp.join(REPO, 'configs', 'seg',
                         'micronet_m0_mraspp_synthetic-cityscapes.py')
+PAPER_PEER = 'lraspp_m-v3s-os16'
 PEER = 'lraspp_m-v3s-d8'
+PEERS = (PAPER_PEER, PEER)  # first peer first
+PEER_LABELS = {
+    PAPER_PEER: 'LR-ASPP MobileNetV3-Small OS16 (paper baseline)',
+    PEER: 'mmseg lraspp_m-v3s-d8',
+}
 PEER_CONFIG = ('mobilenet_v3/'
                'mobilenet-v3-d8-scratch-s_lraspp_4xb4-320k_cityscapes-'
                '512x1024.py')
@@ -74,7 +90,7 @@ def _config_path(name: str) -> str:
                                     f'shipped with this mmseg ({path})')
         return path
     raise ValueError(f'unknown model {name!r}; choose from '
-                     f'{", ".join(ARCHS + (PEER, ))}')
+                     f'{", ".join(ARCHS + PEERS)}')
 
 
 def model_dict(name: str) -> dict:
@@ -84,6 +100,8 @@ def model_dict(name: str) -> dict:
 
     import micronet_mm  # noqa: F401
     from micronet_mm.engine import replace_sync_bn
+    if name == PAPER_PEER:
+        return copy.deepcopy(LRASPP_OS16)
     cfg = Config.fromfile(_config_path(name)).model
     replace_sync_bn(cfg)
     cfg.pop('pretrained', None)
@@ -237,7 +255,7 @@ def _fmt_madds(value):
 def markdown(results: dict) -> str:
     meta = results['meta']
     rows = results['models']
-    peer = rows.get(PEER, {})
+    first = meta.get('first_peer')
     lines = [
         '# Segmentation benchmark (Cityscapes models, synthetic toy set)',
         '',
@@ -258,25 +276,30 @@ def markdown(results: dict) -> str:
         '+ upsampling + argmax, median of '
         f'{meta.get("rounds")} interleaved rounds, random weights.',
         '',
-        '| model | MAdds 1024x2048 | stock FLOPs | params | toy mIoU | '
-        'train time (s) | train crops/s | latency 1024x2048 (s) | '
-        'latency vs MV3 |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+        'Peers as in `benchmarks/latency.py` (`benchmarks/peers.py`); the '
+        'ratio columns divide by the first peer of the run'
+        f' ({PEER_LABELS.get(first, "none in this run")}).',
+        '',
+        '| model | MAdds 1024x2048 | MAdds vs first peer | stock FLOPs | '
+        'params | toy mIoU | train time (s) | train crops/s | '
+        'latency 1024x2048 (s) | latency vs first peer |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ]
     for name, row in rows.items():
         toy = row.get('toy') or {}
         lat = row.get('latency_s')
-        ratio = (f'{lat / peer["latency_s"]:.2f}' if lat and
-                 peer.get('latency_s') else '-')
+        ratios = {key: (f'{row[f"{key}_vs_first_peer"]:.2f}'
+                        if row.get(f'{key}_vs_first_peer') else '-')
+                  for key in ('madds', 'latency')}
         label = f'MicroNet-{name.upper()} MR-ASPP' if name in ARCHS else \
-            f'mmseg {name}'
+            PEER_LABELS[name]
         miou = toy.get('mIoU')
         lines.append(
-            f'| {label} | {_fmt_madds(row["madds"])} | '
+            f'| {label} | {_fmt_madds(row["madds"])} | {ratios["madds"]} | '
             f'{_fmt_madds(row["stock_flops"])} | {row["params"]:,} | '
             f'{f"{miou:.1f}" if miou is not None else "-"} | '
             f'{toy.get("train_s", "-")} | {toy.get("imgs_per_s", "-")} | '
-            f'{f"{lat:.2f}" if lat else "-"} | {ratio} |')
+            f'{f"{lat:.2f}" if lat else "-"} | {ratios["latency"]} |')
     lines.append('')
     notes = [f'{name}: {row["toy"]["modified"]} for the toy training' for
              name, row in rows.items() if (row.get('toy') or {}).get(
@@ -313,7 +336,7 @@ def _write(path: str, text: str) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--models', default=','.join(ARCHS + (PEER, )))
+    parser.add_argument('--models', default=','.join(ARCHS + PEERS))
     parser.add_argument('--iters', type=int, default=360,
                         help='toy training iterations per model')
     parser.add_argument('--evals', type=int, default=4,
@@ -333,7 +356,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     names = [n.strip() for n in args.models.split(',') if n.strip()]
     for name in names:
-        _config_path(name)  # fail early on unknown names
+        model_dict(name)  # fail early on unknown names
     torch.set_num_threads(args.threads)
     if not args.skip_train:
         from micronet_mm.datasets.synthetic.cityscapes import dataset_state
@@ -367,6 +390,8 @@ def main(argv=None) -> int:
                 print(f'[{name}] mIoU {toy["mIoU"]} after '
                       f'{toy["train_s"]} s', flush=True)
     meta['load_end'] = [round(v, 2) for v in os.getloadavg()]
+    meta['first_peer'] = add_ratios(
+        results['models'], PEERS, dict(madds='madds', latency='latency_s'))
     os.makedirs(args.out_dir, exist_ok=True)
     _write(osp.join(args.out_dir, 'seg.json'),
            json.dumps(results, indent=2) + '\n')
