@@ -222,10 +222,16 @@ class DeployGather(nn.Module):
 class _ShiftMaxKernel(torch.autograd.Function):
     """Shift-Max exported as one ``micronet_mm::ShiftMax`` node, which the
     compiled kernel implements (:mod:`micronet_mm.deploy.kernels`); outside
-    an export it computes the same function with stock operations."""
+    an export it computes the same function with stock operations.
+
+    ``coefs`` are the coefficients as the stock form computes them (used
+    here, dropped from the graph when ``hyper`` params are given: the node
+    then computes them from the map itself).
+    """
 
     @staticmethod
-    def forward(ctx, x, coefs, scale, rows, index, fusions, channels_last):
+    def forward(ctx, x, coefs, scale, rows, index, fusions, channels_last,
+                *hyper):
         # rows: the (J-1) shift index buffers; index: the same as a flat
         # list of ints, the node's attribute
         c = x.shape[1]
@@ -241,15 +247,18 @@ class _ShiftMaxKernel(torch.autograd.Function):
         return out if scale is None else out * scale
 
     @staticmethod
-    def symbolic(g, x, coefs, scale, rows, index, fusions, channels_last):
+    def symbolic(g, x, coefs, scale, rows, index, fusions, channels_last,
+                 *hyper):
         to_last, to_first = [0, 2, 3, 1], [0, 3, 1, 2]
         if channels_last:
             x = g.op('Transpose', x, perm_i=to_last)
             if scale is not None:
                 scale = g.op('Transpose', scale, perm_i=to_last)
-        inputs = [x, coefs] + ([] if scale is None else [scale])
+        inputs = [x] + (list(hyper) if hyper else [coefs]) + (
+            [] if scale is None else [scale])
         out = g.op('micronet_mm::ShiftMax', *inputs, fusions_i=fusions,
-                   index_i=index, channels_last_i=int(channels_last))
+                   index_i=index, channels_last_i=int(channels_last),
+                   hyper_i=int(bool(hyper)))
         if channels_last:
             out = g.op('Transpose', out, perm_i=to_first)
         return out
@@ -357,9 +366,13 @@ class DeployShiftMax(nn.Module):
         if self.kernel is not None and _exporting():
             rows = [getattr(self, f'shift_index{s}') for s in range(1, j)]
             scale = None if self.spatial is None else self.spatial(x)
+            # a dynamic Shift-Max hands its hyper-function to the node
+            hyper = (self.fc1.weight, self.fc1.bias, self.fc2.weight,
+                     self.fc2.bias, self.coef_min,
+                     self.coef_max) if self.dynamic else ()
             return _ShiftMaxKernel.apply(x, z.expand(x.shape[0], -1), scale,
                                          rows, self.kernel_index, k,
-                                         self.kernel == 'nhwc')
+                                         self.kernel == 'nhwc', *hyper)
         shifted = [x] + [
             x.index_select(1, getattr(self, f'shift_index{s}'))
             for s in range(1, j)
