@@ -10,7 +10,11 @@ import sys
 
 from micronet_mm.apis import ConfigError, clear_build_errors
 from micronet_mm.datasets.transforms import BadImageError
-from micronet_mm.engine import IncompatibleCheckpointError, prepare_test_config
+from micronet_mm.engine import (
+    IncompatibleCheckpointError,
+    bad_image_message,
+    prepare_test_config,
+)
 from micronet_mm.engine.dist import init_cpu_distributed
 from micronet_mm.engine.preflight import check_data_paths, splits_used
 
@@ -64,8 +68,10 @@ def main(argv=None):
             runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
                 Runner.from_cfg(cfg)
             metrics = runner.test()
-    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+    except (ConfigError, IncompatibleCheckpointError) as err:
         sys.exit(f'test: {err}')
+    except BadImageError as err:
+        sys.exit(f'test: {bad_image_message(err)}')
     return metrics
 
 

@@ -17,6 +17,7 @@ from micronet_mm.apis import ConfigError, clear_build_errors
 from micronet_mm.datasets.transforms import BadImageError
 from micronet_mm.engine import (
     IncompatibleCheckpointError,
+    bad_image_message,
     prepare_train_config,
 )
 from micronet_mm.engine.dist import init_cpu_distributed
@@ -89,8 +90,10 @@ def main(argv=None):
             else:
                 runner = Runner.from_cfg(cfg)
             runner.train()
-    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+    except (ConfigError, IncompatibleCheckpointError) as err:
         sys.exit(f'train: {err}')
+    except BadImageError as err:
+        sys.exit(f'train: {bad_image_message(err)}')
 
 
 if __name__ == '__main__':

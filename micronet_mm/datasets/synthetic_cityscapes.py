@@ -46,6 +46,8 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
+from ..utils.fileio import atomic_write_text
+
 __all__ = [
     'CLASSES', 'LABEL_IDS', 'PALETTE', 'IGNORE_INDEX', 'DEFAULT_SIZE',
     'DEFAULT_NUM_TRAIN', 'DEFAULT_NUM_VAL', 'DEFAULT_TRAIN_CITIES',
@@ -1527,9 +1529,7 @@ def generate_synthetic_cityscapes(
 
     # Summary last, via a rename, then drop the marker: only a finished run
     # has the summary without the marker.
-    tmp = osp.join(root, SUMMARY_FILE + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(summary, f, indent=2)
-    os.replace(tmp, osp.join(root, SUMMARY_FILE))
+    atomic_write_text(osp.join(root, SUMMARY_FILE),
+                      json.dumps(summary, indent=2))
     os.remove(osp.join(root, INCOMPLETE_FILE))
     return summary

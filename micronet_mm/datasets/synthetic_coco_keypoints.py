@@ -81,6 +81,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from ..utils.fileio import atomic_write_text
+
 __all__ = [
     'COCO_KEYPOINT_NAMES', 'COCO_SKELETON', 'COMPLETION_MARKER',
     'FORMAT_VERSION', 'PROGRESS_MARKER', 'MIN_LABELLED_KEYPOINTS',
@@ -949,10 +951,7 @@ def _categories() -> List[dict]:
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, separators=(',', ':'))
-    tmp.replace(path)
+    atomic_write_text(str(path), json.dumps(obj, separators=(',', ':')))
 
 
 def _params(num_train: int, num_val: int, image_size: Tuple[int, int],
