@@ -11,8 +11,9 @@ config; a checkpoint of the same task, arch and data, see
 ``inference_model`` (SyncBN layers of multi-GPU configs are turned into BN
 first, so CPU inference works with any config) and writes the image
 blended with the class colours of the prediction. A checkpoint without
-``meta`` gets the class names of the config's dataset. Prints the share of pixels per predicted class. Refuses to
-replace an existing ``--out-file`` unless ``--force`` is given; the file is
+``meta`` gets the class names of the config's dataset. Prints the share
+of pixels per predicted class. Refuses to replace an existing
+``--out-file`` unless ``--force`` is given; the file is
 written under a temporary name and renamed, so a failed run leaves no
 partial output; missing folders of ``--out-file`` are created.
 

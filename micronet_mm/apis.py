@@ -112,8 +112,11 @@ def check_config_task(cfg: Config, scope: str, config: str,
         IncompatibleCheckpointError: Naming both tasks and what runs
             configs of the config's task.
     """
-    from .utils.checkpoint import (RUNNERS_BY_SCOPE,
-                                   IncompatibleCheckpointError, task_name)
+    from .utils.checkpoint import (
+        RUNNERS_BY_SCOPE,
+        IncompatibleCheckpointError,
+        task_name,
+    )
     ours = cfg.get('default_scope')
     if ours == scope:
         return
@@ -178,11 +181,16 @@ def check_checkpoint(path: str, cfg: Config, model=None,
         IncompatibleCheckpointError: It does not fit; the message says
             what to use instead.
     """
-    from .utils.checkpoint import (RUNNERS_BY_SCOPE,
-                                   IncompatibleCheckpointError,
-                                   check_state_dict_fits, checkpoint_scope,
-                                   read_checkpoint, task_mismatch,
-                                   task_name, training_config)
+    from .utils.checkpoint import (
+        RUNNERS_BY_SCOPE,
+        IncompatibleCheckpointError,
+        check_state_dict_fits,
+        checkpoint_scope,
+        read_checkpoint,
+        task_mismatch,
+        task_name,
+        training_config,
+    )
     checkpoint = read_checkpoint(path)
     ours, theirs = cfg.get('default_scope'), checkpoint_scope(checkpoint)
     trained = _trained_with(checkpoint)

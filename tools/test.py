@@ -23,12 +23,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='dir for the evaluation logs')
     parser.add_argument(
-        '--out', help='dump the predictions to this pickle file')
+        '--work-dir', help='dir for the evaluation logs (created if missing)')
+    parser.add_argument(
+        '--out',
+        help='dump the predictions to this pickle file (missing folders are '
+        'created)')
     parser.add_argument(
         '--show-dir',
-        help='draw predictions into this dir (relative to the work dir)')
+        help='draw predictions into this dir (relative to the work dir; '
+        'created if missing)')
     parser.add_argument(
         '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='override settings of the config')

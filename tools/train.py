@@ -27,7 +27,9 @@ from micronet_mm.engine.preflight import check_data_paths, splits_used
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir to save logs and models (created if missing)')
     parser.add_argument(
         '--resume',
         nargs='?',

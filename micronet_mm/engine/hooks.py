@@ -13,10 +13,12 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 from mmengine.runner import BaseLoop
 
-from ..utils.checkpoint import (IncompatibleCheckpointError,
-                                checkpoint_scope, task_mismatch)
-from ..utils.fileio import (atomic_write, atomic_write_text,
-                             stale_partial_files)
+from ..utils.checkpoint import (
+    IncompatibleCheckpointError,
+    checkpoint_scope,
+    task_mismatch,
+)
+from ..utils.fileio import atomic_write, atomic_write_text, stale_partial_files
 
 
 class AtomicCheckpointHook(CheckpointHook):
@@ -66,11 +68,17 @@ class AtomicCheckpointHook(CheckpointHook):
             ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids', ids)
         final = osp.join(self.out_dir, self.filename_tmpl.format(step))
-        if is_main_process():
+        if is_main_process():  # Runner.save_checkpoint is rank-0 only
             with atomic_write(final) as tmp:
-                self._save(runner, osp.basename(tmp), meta)
-        else:  # MMEngine's save writes on rank 0 only
-            self._save(runner, osp.basename(final), meta)
+                runner.save_checkpoint(
+                    self.out_dir,
+                    osp.basename(tmp),
+                    self.file_client_args,
+                    save_optimizer=self.save_optimizer,
+                    save_param_scheduler=self.save_param_scheduler,
+                    meta=meta,
+                    by_epoch=self.by_epoch,
+                    **self.args)
         self.last_ckpt = final
         runner.message_hub.update_info('last_ckpt', final)
         if self.max_keep_ckpts > 0:
@@ -85,17 +93,6 @@ class AtomicCheckpointHook(CheckpointHook):
             old = osp.join(self.out_dir, self.filename_tmpl.format(old))
             if osp.isfile(old):
                 os.remove(old)
-
-    def _save(self, runner, filename: str, meta: dict) -> None:
-        runner.save_checkpoint(
-            self.out_dir,
-            filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            **self.args)
 
 
 class NonFiniteLossHook(Hook):

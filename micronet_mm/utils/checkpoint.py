@@ -15,7 +15,7 @@ failed ... Unsupported global". Instead of switching the safety check off:
 import ast
 import copyreg
 import re
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -59,7 +59,8 @@ TASKS = {
 }
 #: The demo or tool that runs models of each scope on images.
 RUNNERS_BY_SCOPE = {
-    'mmpretrain': "tools/test.py (or mmpretrain's ImageClassificationInferencer)",
+    'mmpretrain':
+    "tools/test.py (or mmpretrain's ImageClassificationInferencer)",
     'mmseg': 'demo/seg_demo.py',
     'mmpose': 'demo/pose_demo.py',
 }

@@ -79,8 +79,9 @@ def test_project_outputs_keep_umask(tmp_path, umask):
     seg_root = tmp_path / 'seg'
     generate_synthetic_cityscapes(str(seg_root), num_train=1, num_val=1,
                                   size=(32, 64))
-    from micronet_mm.datasets.synthetic_coco_keypoints import \
-        generate_synthetic_coco_keypoints
+    from micronet_mm.datasets.synthetic_coco_keypoints import (
+        generate_synthetic_coco_keypoints,
+    )
     pose_root = tmp_path / 'pose'
     generate_synthetic_coco_keypoints(str(pose_root), num_train=1,
                                       num_val=1, image_size=(96, 96))

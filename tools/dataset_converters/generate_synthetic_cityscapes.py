@@ -21,7 +21,8 @@ from micronet_mm.datasets import synthetic_cityscapes as sc
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a synthetic dataset in the Cityscapes layout.')
-    parser.add_argument('out_dir', help='output dataset root')
+    parser.add_argument('out_dir',
+                        help='output dataset root (created if missing)')
     parser.add_argument('--num-train', type=int, default=sc.DEFAULT_NUM_TRAIN,
                         help='number of training images (default: '
                         '%(default)s)')

@@ -48,7 +48,8 @@ def _import_generator():
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a synthetic COCO person-keypoint dataset.')
-    parser.add_argument('out_dir', help='output directory (OUT_DIR)')
+    parser.add_argument(
+        'out_dir', help='output directory (OUT_DIR, created if missing)')
     parser.add_argument(
         '--num-train',
         type=int,

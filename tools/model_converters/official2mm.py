@@ -13,7 +13,6 @@ that config's model before DST is written (atomically; an existing DST is
 never overwritten without --force).
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
@@ -27,7 +26,9 @@ from micronet_mm.utils.official_weights import RELEASED, convert_official
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint for micronet_mm')
+    parser.add_argument(
+        'dst', help='output checkpoint for micronet_mm (missing folders are '
+        'created)')
     parser.add_argument(
         '--force', action='store_true', help='overwrite an existing DST')
     parser.add_argument(
