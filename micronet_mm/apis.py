@@ -35,7 +35,7 @@ def _config_value(cfg, key: str):
     """The value at dotted ``key`` (list items by index) or a sentinel."""
     node = cfg
     for part in key.split('.'):
-        if isinstance(node, dict) and part in node:
+        if hasattr(node, 'keys') and part in node:  # dict or Config
             node = node[part]
         elif isinstance(node, (list, tuple)) and part.isdigit() and \
                 int(part) < len(node):
@@ -147,10 +147,10 @@ def config_dataset_meta(cfg: Config) -> dict:
     ``metainfo``; empty if unknown."""
     dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
     meta = {}
-    if isinstance(dataset.get('type'), str):
-        init_default_scope(cfg.default_scope)
-        from mmengine.registry import DATASETS
-        meta.update(getattr(DATASETS.get(dataset['type']), 'METAINFO', {}))
+    registry = _find_registry(cfg.get('default_scope'), 'dataset')
+    if isinstance(dataset.get('type'), str) and registry is not None:
+        cls = registry.get(dataset['type'])
+        meta.update(getattr(cls, 'METAINFO', None) or {})
     meta.update(dataset.get('metainfo') or {})
     return meta
 

@@ -377,8 +377,6 @@ def log_to_file_only(text: str) -> Optional[str]:
         str | None: The log file, or None if the logger has none.
     """
     from mmengine.logging import MMLogger
-    if not MMLogger.get_instance_names():
-        return None
     logger = MMLogger.get_current_instance()
     for handler in logger.handlers:
         if isinstance(handler, logging.FileHandler):

@@ -164,7 +164,7 @@ def test_export_refuses_a_checkpoint_of_another_task(tmp_path, ckpts):
      "--cfg-options 'model.decode_head.channels': expected KEY=VALUE"),
     ('model.decode_head.channels=abc',
      '--cfg-options model.decode_head.channels=abc: expected a number '
-     "(int) like the config's value 128, got the text 'abc'"),
+     "(int) like the config's value 192, got the text 'abc'"),
     ('model.decode_head.align_corners=yes', 'expected True or False'),
 ])
 def test_cfg_options_mistakes(option, words):
