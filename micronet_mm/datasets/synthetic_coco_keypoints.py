@@ -81,7 +81,16 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..utils.fileio import atomic_write_text
+try:
+    from ..utils.fileio import atomic_write_text
+except ImportError:  # loaded as a lone file by the generator tool
+    import importlib.util
+    _spec = importlib.util.spec_from_file_location(
+        'micronet_mm_fileio',
+        Path(__file__).resolve().parents[1] / 'utils' / 'fileio.py')
+    _fileio = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_fileio)
+    atomic_write_text = _fileio.atomic_write_text
 
 __all__ = [
     'COCO_KEYPOINT_NAMES', 'COCO_SKELETON', 'COMPLETION_MARKER',
