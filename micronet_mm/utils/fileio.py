@@ -27,10 +27,10 @@ PARTIAL_SUFFIX = '.partial'
 
 def partial_path(path: str) -> str:
     """A new temporary name for ``path``: hidden, in the same folder,
-    unique, ending in :data:`PARTIAL_SUFFIX`."""
+    unique, ``.XXXXXXXX-NAME.partial`` (the name keeps its extension)."""
     folder, name = osp.split(osp.abspath(path))
     return osp.join(folder,
-                    f'.{name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}')
+                    f'.{uuid.uuid4().hex[:8]}-{name}{PARTIAL_SUFFIX}')
 
 
 def stale_partial_files(folder: str, ext: str = '') -> List[str]:
@@ -40,8 +40,7 @@ def stale_partial_files(folder: str, ext: str = '') -> List[str]:
         return []
     return [
         osp.join(folder, name) for name in sorted(os.listdir(folder))
-        if name.startswith('.') and name.endswith(PARTIAL_SUFFIX)
-        and f'{ext}.' in name
+        if name.startswith('.') and name.endswith(ext + PARTIAL_SUFFIX)
     ]
 
 
