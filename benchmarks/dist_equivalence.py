@@ -108,7 +108,8 @@ def main(argv=None):
                         help='1-process seeds; 2-process runs use the '
                         'first one')
     parser.add_argument('--work-dir', default='work_dirs/dist_equivalence')
-    parser.add_argument('--out', help='also write the rows as JSON here')
+    parser.add_argument('--out', help='also write the rows as JSON here '
+                        '(missing folders are created)')
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(',')]
     rows = []
@@ -141,12 +142,12 @@ def main(argv=None):
             print(f'\n{task}: spread of the 1-process seeds: ' + ', '.join(
                 f'{k} {v:.4g}' for k, v in spread.items()))
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(dict(schedule=args.schedule, rows=rows,
-                           mean_loss={t: statistics.mean(
-                               r['loss'] for r in rows if r['task'] == t)
-                               for t in args.tasks.split(',')}), f,
-                      indent=1)
+        from micronet_mm.utils.fileio import atomic_write_text
+        atomic_write_text(args.out, json.dumps(dict(
+            schedule=args.schedule, rows=rows,
+            mean_loss={t: statistics.mean(
+                r['loss'] for r in rows if r['task'] == t)
+                for t in args.tasks.split(',')}), indent=1))
 
 
 if __name__ == '__main__':

@@ -53,6 +53,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
+from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 TASKS = dict(
     cls=dict(shape=(224, 224), threads=1, archs=('4m', 'm0', 'm1', 'm2',
@@ -404,19 +405,8 @@ def update_readme(table: str, readme: str) -> bool:
     tail = text[text.index(end):]
     new = f'{head}\n{table.rstrip()}\n{tail}'
     if new != text:
-        tmp = readme + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write(new)
-        os.replace(tmp, readme)
+        atomic_write_text(readme, new)
     return True
-
-
-def _write(path: str, text: str) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def _meta() -> dict:
@@ -474,12 +464,12 @@ def main(argv=None):
                     f'configs/{task}/ when this ran')
             else:
                 results['tasks'][task] = result
-        _write(osp.join(args.out_dir, 'latency.json'),
+        atomic_write_text(osp.join(args.out_dir, 'latency.json'),
                json.dumps(results, indent=1))
     table = markdown(results)
     print(table)
     if not args.from_json:
-        _write(osp.join(args.out_dir, 'latency.md'),
+        atomic_write_text(osp.join(args.out_dir, 'latency.md'),
                '# Latency (batch 1, CPU)\n\n' + table + '\n')
     plot(results, args.plot)
     if args.update_readme:

@@ -61,6 +61,7 @@ if REPO not in sys.path:
 
 from benchmarks.machine import cpu_name  # noqa: E402
 from benchmarks.peers import RTMPOSE_T_CONFIG, add_ratios  # noqa: E402
+from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 MICRONET = {
     arch: osp.join(REPO, 'configs', 'pose',
@@ -400,12 +401,8 @@ def write_report(result: dict, out_dir: str, force: bool) -> None:
         points = ', '.join(f"{p['seconds']:.0f}s ({p['iters']} it): "
                            f"{p['AP']:.3f}" for p in row['curve'])
         lines.append(f'| {name} | {points} |')
-    with open(md_path + '.tmp', 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    with open(json_path + '.tmp', 'w') as f:
-        json.dump(result, f, indent=1)
-    os.replace(md_path + '.tmp', md_path)
-    os.replace(json_path + '.tmp', json_path)
+    atomic_write_text(md_path, '\n'.join(lines) + '\n')
+    atomic_write_text(json_path, json.dumps(result, indent=1))
 
 
 def parse_args(argv=None):

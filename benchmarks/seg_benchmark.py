@@ -59,6 +59,7 @@ if REPO not in sys.path:
 
 from benchmarks.machine import cpu_name  # noqa: E402
 from benchmarks.peers import LRASPP_OS16, add_ratios  # noqa: E402
+from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 SYNTH_CONFIG = osp.join(REPO, 'configs', 'seg',
                         'micronet_m0_mraspp_synthetic-cityscapes.py')
@@ -327,13 +328,6 @@ def markdown(results: dict) -> str:
     return '\n'.join(lines)
 
 
-def _write(path: str, text: str) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--models', default=','.join(ARCHS + PEERS))
@@ -393,10 +387,10 @@ def main(argv=None) -> int:
     meta['first_peer'] = add_ratios(
         results['models'], PEERS, dict(madds='madds', latency='latency_s'))
     os.makedirs(args.out_dir, exist_ok=True)
-    _write(osp.join(args.out_dir, 'seg.json'),
+    atomic_write_text(osp.join(args.out_dir, 'seg.json'),
            json.dumps(results, indent=2) + '\n')
     text = markdown(results)
-    _write(osp.join(args.out_dir, 'seg.md'), text)
+    atomic_write_text(osp.join(args.out_dir, 'seg.md'), text)
     print(text)
     return 0
 

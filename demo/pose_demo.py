@@ -9,7 +9,9 @@ Usage:
 Without ``--bboxes`` the whole image is one person box. ``--bboxes`` with
 no numbers means "no people": the image is written without skeletons.
 Prints one line per box with the mean keypoint score. Refuses to replace
-an existing ``--out-file`` unless ``--force`` is given.
+an existing ``--out-file`` unless ``--force`` is given; missing folders of
+it are created. CONFIG and CHECKPOINT are checked as the training tools
+check them (a pose config; a checkpoint of the same task, arch and data).
 
 Exit status: 0 on success, 1 when the output exists, 2 on bad input
 (missing files, unreadable image, invalid boxes).
@@ -35,7 +37,8 @@ def parse_args(argv=None):
     parser.add_argument('config', help='pose config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out-file', required=True,
-                        help='where to write the drawing (PNG/JPEG)')
+                        help='where to write the drawing (PNG/JPEG); '
+                        'missing folders are created')
     parser.add_argument(
         '--bboxes', type=float, nargs='*', default=None,
         metavar='V', help='person boxes, 4 numbers each (default: the '

@@ -5,13 +5,17 @@ Usage:
     python demo/seg_demo.py IMG CONFIG CHECKPOINT --out-file OUT.png
         [--opacity 0.5] [--device cpu] [--with-labels] [--force]
 
-Runs ``mmseg.apis.init_model`` / ``inference_model`` (SyncBN layers of
-multi-GPU configs are turned into BN first, so CPU inference works with
-any config) and writes the image blended with the class colours of the
-prediction. Prints the share of pixels per predicted class. Refuses to
-replace an existing ``--out-file`` unless ``--force`` is given; the file is
+Checks CONFIG and CHECKPOINT as the training tools do (a segmentation
+config; a checkpoint of the same task, arch and data, see
+``micronet_mm.apis.check_checkpoint``), runs ``mmseg.apis.init_model`` /
+``inference_model`` (SyncBN layers of multi-GPU configs are turned into BN
+first, so CPU inference works with any config) and writes the image
+blended with the class colours of the prediction. A checkpoint without
+``meta`` gets the class names of the config's dataset. Prints the share
+of pixels per predicted class. Refuses to replace an existing
+``--out-file`` unless ``--force`` is given; the file is
 written under a temporary name and renamed, so a failed run leaves no
-partial output.
+partial output; missing folders of ``--out-file`` are created.
 
 Exit status: 0 on success, 1 when the output exists, 2 on bad input
 (missing or unreadable files).
@@ -35,7 +39,8 @@ def parse_args(argv=None):
     parser.add_argument('config', help='segmentation config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out-file', required=True,
-                        help='where to write the overlay (PNG/JPEG)')
+                        help='where to write the overlay (PNG/JPEG); '
+                        'missing folders are created')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='opacity of the class colours, in (0, 1]')
     parser.add_argument('--device', default='cpu')
@@ -54,18 +59,35 @@ def segment(img_path, config, checkpoint, device='cpu'):
         ``SegDataSample`` (``pred_sem_seg`` of shape (1, H, W)) and the
         image as an (H, W, 3) RGB array.
     """
-    from mmengine.config import Config
     from mmseg.apis import inference_model, init_model
 
     import micronet_mm  # noqa: F401 (registers our modules)
+    from micronet_mm.apis import (
+        check_checkpoint,
+        check_config_task,
+        config_dataset_meta,
+        load_config,
+    )
     from micronet_mm.engine import replace_sync_bn
 
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
+    check_config_task(cfg, 'mmseg', config, 'seg_demo')
     if not device.startswith('cuda'):
         # mmseg's init_model keeps SyncBN; SyncBatchNorm has no CPU kernel
         # for training and eval-mode use needs no synchronisation
         replace_sync_bn(cfg.model)
-    model = init_model(cfg, checkpoint, device=device)
+    # the checkpoint is checked against the built model before loading
+    # (mmseg's init_model loads any checkpoint non-strictly)
+    model = init_model(cfg, None, device=device)
+    ckpt = check_checkpoint(checkpoint, cfg, model, config)
+    model.load_state_dict(ckpt['state_dict'])
+    meta = (ckpt.get('meta') or {}).get('dataset_meta')
+    if not meta:
+        meta = config_dataset_meta(cfg)
+        print(f'note: {checkpoint} has no meta (class names, palette): '
+              f'using those of the dataset of {config}')
+    model.dataset_meta = dict(classes=meta['classes'],
+                              palette=meta['palette'])
     image = cv2.imread(img_path, cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f'cannot read image {img_path!r}')

@@ -23,11 +23,7 @@ def load_config(path: str,
             'configs/{cls,seg,pose}/')
     cfg = Config.fromfile(path)
     if cfg_options:
-        action = DictAction(option_strings=[], dest='cfg_options')
-        parsed = {}
-        for item in cfg_options:
-            key, value = item.split('=', 1)
-            parsed[key] = action._parse_iterable(value)
+        parsed = parse_cfg_options(cfg, cfg_options)
         old_root = cfg.get('data_root')
         cfg.merge_from_dict(parsed)
         if 'data_root' in parsed and isinstance(old_root, str):
@@ -84,6 +80,207 @@ def move_data_root(cfg: Config, old: str, new: str) -> int:
 
     return sum(visit(cfg[name]) for name in DATA_SECTIONS
                if isinstance(cfg.get(name), (dict, list)))
+
+
+def _config_value(cfg, key: str):
+    """The value at dotted ``key`` (list items by index) or a sentinel."""
+    node = cfg
+    for part in key.split('.'):
+        if hasattr(node, 'keys') and part in node:  # dict or Config
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and part.isdigit() and \
+                int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+_MISSING = object()
+
+
+def parse_cfg_options(cfg, cfg_options: Sequence[str]) -> dict:
+    """``--cfg-options KEY=VALUE`` items as a dict for
+    ``Config.merge_from_dict``, values parsed as MMEngine's ``DictAction``
+    does.
+
+    Args:
+        cfg (Config): The config the options override.
+        cfg_options (Sequence[str]): ``KEY=VALUE`` items.
+
+    Raises:
+        ValueError: An item without ``=``, or a value that is text where
+            the config holds a number or a boolean (a typo such as
+            ``channels=abc`` would otherwise fail deep inside the build).
+    """
+    action = DictAction(option_strings=[], dest='cfg_options')
+    parsed = {}
+    for item in cfg_options:
+        key, sep, text = item.partition('=')
+        if not sep or not key:
+            raise ValueError(
+                f'--cfg-options {item!r}: expected KEY=VALUE, e.g. '
+                'train_cfg.max_iters=100 (no spaces around =)')
+        value = action._parse_iterable(text)
+        old = _config_value(cfg, key)
+        if isinstance(old, (bool, int, float)) and isinstance(value, str):
+            kind = 'True or False' if isinstance(old, bool) else \
+                f'a number ({type(old).__name__})'
+            raise ValueError(f'--cfg-options {key}={text}: expected '
+                             f'{kind} like the config\'s value {old!r}, '
+                             f'got the text {text!r}')
+        parsed[key] = value
+    return parsed
+
+
+def check_shape(shape: Optional[Sequence[int]],
+                cfg: Config) -> Tuple[int, int]:
+    """The ``--shape H W`` of a tool, or the config's natural input size.
+
+    Raises:
+        ValueError: If a value is not a positive integer.
+    """
+    if shape is None:
+        return natural_input_shape(cfg)
+    h, w = shape
+    if h <= 0 or w <= 0:
+        raise ValueError(f'--shape H W must be positive integers, got '
+                         f'{h} {w}')
+    return int(h), int(w)
+
+
+def check_config_task(cfg: Config, scope: str, config: str,
+                      tool: str) -> None:
+    """Refuse a config of another task than ``tool`` runs.
+
+    Args:
+        cfg (Config): The loaded config.
+        scope (str): The scope ``tool`` needs (``'mmseg'``, ...).
+        config (str): Config path, for the message.
+        tool (str): Name of the tool, for the message.
+
+    Raises:
+        IncompatibleCheckpointError: Naming both tasks and what runs
+            configs of the config's task.
+    """
+    from .utils.checkpoint import (
+        RUNNERS_BY_SCOPE,
+        IncompatibleCheckpointError,
+        task_name,
+    )
+    ours = cfg.get('default_scope')
+    if ours == scope:
+        return
+    other = RUNNERS_BY_SCOPE.get(ours)
+    raise IncompatibleCheckpointError(
+        f'{config} is a {task_name(ours)} config, but {tool} needs a '
+        f'{task_name(scope)} config (configs/{_FOLDERS[scope]}/)' +
+        (f'; run {task_name(ours).split(" (")[0]} models with {other}'
+         if other else ''))
+
+
+_FOLDERS = dict(mmpretrain='cls', mmseg='seg', mmpose='pose')
+
+
+def _trained_with(checkpoint: dict) -> str:
+    """``' (trained with NAME.py)'`` from MMEngine's experiment name
+    (config name and a timestamp), or ''."""
+    name = (checkpoint.get('meta') or {}).get('experiment_name')
+    if not isinstance(name, str):
+        return ''
+    config = re.sub(r'_\d{8}_\d{6}$', '', name)
+    return f' (trained with {config}.py)'
+
+
+def config_dataset_meta(cfg: Config) -> dict:
+    """Meta information (``classes``, ``palette``, ...) of the test set of
+    ``cfg``: the dataset class's ``METAINFO`` updated by the config's
+    ``metainfo``; empty if unknown."""
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    meta = {}
+    registry = _find_registry(cfg.get('default_scope'), 'dataset')
+    if isinstance(dataset.get('type'), str) and registry is not None:
+        cls = registry.get(dataset['type'])
+        meta.update(getattr(cls, 'METAINFO', None) or {})
+    meta.update(dataset.get('metainfo') or {})
+    return meta
+
+
+def check_checkpoint(path: str, cfg: Config, model=None,
+                     config: str = '<config>') -> dict:
+    """Load a checkpoint and check that it belongs to ``cfg``.
+
+    Checked: the task (as ``tools/train.py`` does through
+    ``CheckpointTaskHook``), the tensors (keys and shapes of ``model``:
+    another arch), the class names, and the data: a checkpoint trained on
+    another ``data_root`` *and* at another input size (e.g. one of the
+    synthetic set, 128x256, with a Cityscapes config, 1024x2048) predicts
+    nonsense.
+
+    Args:
+        path (str): Checkpoint file.
+        cfg (Config): The loaded config.
+        model (nn.Module, optional): The model built from ``cfg``, to
+            compare tensors with.
+        config (str): Config path, for the messages.
+
+    Returns:
+        dict: The checkpoint (``state_dict`` and, if saved, ``meta``).
+
+    Raises:
+        FileNotFoundError: The checkpoint does not exist.
+        IncompatibleCheckpointError: It does not fit; the message says
+            what to use instead.
+    """
+    from .utils.checkpoint import (
+        RUNNERS_BY_SCOPE,
+        IncompatibleCheckpointError,
+        check_state_dict_fits,
+        checkpoint_scope,
+        read_checkpoint,
+        task_mismatch,
+        task_name,
+        training_config,
+    )
+    checkpoint = read_checkpoint(path)
+    ours, theirs = cfg.get('default_scope'), checkpoint_scope(checkpoint)
+    trained = _trained_with(checkpoint)
+    if ours and theirs and ours != theirs:
+        raise IncompatibleCheckpointError(
+            f'{task_mismatch(path, theirs, ours)}. Use a '
+            f'{task_name(ours)} checkpoint with {config}, or run this one '
+            f'with {RUNNERS_BY_SCOPE.get(theirs, theirs)} and the config it '
+            f'was trained with{trained}')
+    if model is not None:
+        check_state_dict_fits(model.state_dict(), checkpoint['state_dict'],
+                              path, config, trained)
+    meta = checkpoint.get('meta') or {}
+    theirs_classes = (meta.get('dataset_meta') or {}).get('classes')
+    ours_classes = config_dataset_meta(cfg).get('classes') \
+        if theirs_classes else None
+    if ours_classes and tuple(theirs_classes) != tuple(ours_classes):
+        raise IncompatibleCheckpointError(
+            f'checkpoint {path} predicts {len(theirs_classes)} classes '
+            f'({", ".join(map(str, theirs_classes[:4]))}, ...), {config} '
+            f'has {len(ours_classes)} ({", ".join(ours_classes[:4])}, ...);'
+            f' use the config it was trained with{trained}')
+    trained_cfg = training_config(checkpoint)
+    root = (cfg.get('test_dataloader') or {}).get('dataset', {}).get(
+        'data_root')
+    if trained_cfg.get('data_root') and root and \
+            trained_cfg['data_root'].rstrip('/') != root.rstrip('/'):
+        try:
+            size = natural_input_shape(Config(trained_cfg))
+        except (KeyError, AttributeError, TypeError, ValueError):
+            size = None
+        h, w = natural_input_shape(cfg)
+        if size is not None and size != (h, w):
+            raise IncompatibleCheckpointError(
+                f'checkpoint {path} was trained on {trained_cfg["data_root"]}'
+                f' with {size[0]}x{size[1]} inputs{trained}, but {config} '
+                f'is for {root} at {h}x{w}; its predictions would be '
+                'meaningless. Use the config it was trained with')
+    return checkpoint
 
 
 def build_model_from_config(path: str,

@@ -113,8 +113,10 @@ def check_bboxes(bboxes: Optional[Union[Sequence, np.ndarray]],
         if x2 <= x1 or y2 <= y1:
             raise ValueError(
                 f'bbox {i} {boxes[i].tolist()} ({bbox_format} given, shown '
-                'as xyxy) has no positive width and height; check '
-                'bbox_format')
+                'as xyxy) has no positive width and height; check the '
+                'box format (bbox_format, --bbox-format of '
+                'demo/pose_demo.py): xyxy is x1 y1 x2 y2, xywh is x y '
+                'width height')
         if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
             raise ValueError(
                 f'bbox {i} {boxes[i].tolist()} (xyxy) lies outside the '
@@ -127,7 +129,9 @@ def init_pose_model(config: str,
                     checkpoint: Optional[str] = None,
                     device: str = 'cpu',
                     cfg_options: Optional[dict] = None):
-    """:func:`mmpose.apis.init_model` with existence checks of the files.
+    """:func:`mmpose.apis.init_model` with the checks of the training
+    tools: the files exist, the config is a pose config and the checkpoint
+    fits it (task, arch, data; see :func:`micronet_mm.apis.check_checkpoint`).
 
     Args:
         config (str): Config path.
@@ -138,15 +142,32 @@ def init_pose_model(config: str,
 
     Returns:
         nn.Module: The pose estimator in eval mode with ``cfg`` and
-        ``dataset_meta`` set.
+        ``dataset_meta`` set (the checkpoint's, else the config's).
+
+    Raises:
+        FileNotFoundError: A file does not exist.
+        ValueError: The config or checkpoint belongs to another task, arch
+            or data set (the message says what to use instead).
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config file {config!r} does not exist')
+    from mmpose.apis import init_model
+
+    from .apis import check_checkpoint, check_config_task, load_config
+    cfg = load_config(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    check_config_task(cfg, 'mmpose', config, 'pose inference')
     if checkpoint is not None and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    from mmpose.apis import init_model
-    return init_model(config, checkpoint, device=device,
-                      cfg_options=cfg_options)
+    model = init_model(cfg, None, device=device)
+    if checkpoint is not None:
+        # checked against the built model first: mmpose loads any
+        # checkpoint non-strictly
+        ckpt = check_checkpoint(checkpoint, cfg, model, config)
+        model.load_state_dict(ckpt['state_dict'])
+        meta = (ckpt.get('meta') or {}).get('dataset_meta')
+        if meta:
+            model.dataset_meta = meta
+    return model
 
 
 def inference_pose(model,

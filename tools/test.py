@@ -10,7 +10,11 @@ import sys
 
 from micronet_mm.apis import ConfigError, clear_build_errors
 from micronet_mm.datasets.transforms import BadImageError
-from micronet_mm.engine import IncompatibleCheckpointError, prepare_test_config
+from micronet_mm.engine import (
+    IncompatibleCheckpointError,
+    bad_image_message,
+    prepare_test_config,
+)
 from micronet_mm.engine.dist import init_cpu_distributed
 from micronet_mm.engine.preflight import check_data_paths, splits_used
 
@@ -19,12 +23,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='dir for the evaluation logs')
     parser.add_argument(
-        '--out', help='dump the predictions to this pickle file')
+        '--work-dir', help='dir for the evaluation logs (created if missing)')
+    parser.add_argument(
+        '--out',
+        help='dump the predictions to this pickle file (missing folders are '
+        'created)')
     parser.add_argument(
         '--show-dir',
-        help='draw predictions into this dir (relative to the work dir)')
+        help='draw predictions into this dir (relative to the work dir; '
+        'created if missing)')
     parser.add_argument(
         '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='override settings of the config')
@@ -64,8 +72,10 @@ def main(argv=None):
             runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
                 Runner.from_cfg(cfg)
             metrics = runner.test()
-    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+    except (ConfigError, IncompatibleCheckpointError) as err:
         sys.exit(f'test: {err}')
+    except BadImageError as err:
+        sys.exit(f'test: {bad_image_message(err)}')
     return metrics
 
 

@@ -20,6 +20,7 @@ from micronet_mm.apis import ConfigError, clear_build_errors
 from micronet_mm.datasets.transforms import BadImageError
 from micronet_mm.engine import (
     IncompatibleCheckpointError,
+    bad_image_message,
     prepare_train_config,
 )
 from micronet_mm.engine.dist import init_cpu_distributed
@@ -30,7 +31,9 @@ from micronet_mm.engine.schedule import EffectiveScheduleHook
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir to save logs and models (created if missing)')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -95,8 +98,10 @@ def main(argv=None):
             # one log line: processes, batches, epochs, iterations, lr
             runner.register_hook(EffectiveScheduleHook())
             runner.train()
-    except (ConfigError, IncompatibleCheckpointError, BadImageError) as err:
+    except (ConfigError, IncompatibleCheckpointError) as err:
         sys.exit(f'train: {err}')
+    except BadImageError as err:
+        sys.exit(f'train: {bad_image_message(err)}')
 
 
 if __name__ == '__main__':

@@ -68,7 +68,7 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
             root = dataset.get('data_root')
             for name in ('ann_file', 'bbox_file'):
                 value = dataset.get(name)
-                if not value:
+                if not value or '://' in str(value):
                     continue
                 path = resolve_data_path(root, value) if name == 'ann_file' \
                     else value
@@ -77,8 +77,11 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
                         f'{key}.{name} = {value!r}: file {path!r} does not '
                         f'exist (data_root = {root!r})')
             prefix = (dataset.get('data_prefix') or {}).get('img')
-            if prefix is not None and root is not None:
-                path = resolve_data_path(root, prefix)
+            if prefix is not None and '://' not in str(prefix):
+                # as mmengine's BaseDataset: an empty prefix is data_root
+                # itself (images beside the annotations), or the working
+                # directory without a data_root
+                path = resolve_data_path(root, prefix or '.')
                 if not osp.isdir(path):
                     problems.append(
                         f"{key}.data_prefix['img'] = {prefix!r}: image "
@@ -87,7 +90,7 @@ def missing_pose_data_files(cfg, splits=_SPLITS) -> List[str]:
         for key, metric in _evaluators(
                 cfg.get(f'{split}_evaluator'), f'{split}_evaluator'):
             value = metric.get('ann_file')
-            if value and not osp.isfile(value):
+            if value and '://' not in str(value) and not osp.isfile(value):
                 problems.append(
                     f'{key}.ann_file = {value!r}: file does not exist (the '
                     'metric reads it as given, not relative to data_root)')

@@ -19,6 +19,7 @@ config's data loaders (``tools/train.py`` and ``tools/test.py`` call it);
 the config key ``skip_bad_images = True`` turns skipping on for the
 training set.
 """
+import hashlib
 import multiprocessing
 import os.path as osp
 from typing import Iterator, List, Optional
@@ -42,6 +43,8 @@ _SIGNATURES = (
     (b'GIF87a', 'GIF'),
     (b'GIF89a', 'GIF'),
 )
+#: Distinct bad files whose path hashes are shared between workers.
+_SEEN_CAPACITY = 4096
 _EXPECTED = 'a complete PNG, JPEG, BMP, TIFF, WebP, GIF or PNM image'
 
 
@@ -51,15 +54,31 @@ class BadImageError(ValueError):
     Args:
         path (str): The file.
         problem (str): What is wrong with it.
+        hint (str, optional): What the user can do, appended to the
+            message.
+
+    Attributes:
+        traceback (str | None): The traceback of the data loader worker
+            that raised the error, when re-raised by torch in the main
+            process (the message is then the worker's message alone).
     """
 
-    def __init__(self, path: str, problem: Optional[str] = None):
+    def __init__(self, path: str, problem: Optional[str] = None,
+                 hint: Optional[str] = None):
+        self.traceback = None
+        if problem is None and path.startswith('Caught '):
+            # torch re-raises a worker's error as BadImageError("Caught
+            # BadImageError in DataLoader worker process N.\nOriginal
+            # Traceback ...\n<module>.BadImageError: <message>")
+            self.traceback = path
+            lines = [ln for ln in path.splitlines() if ln.strip()]
+            path = lines[-1].split('BadImageError: ', 1)[-1]
         self.path = path
         self.problem = problem
-        # one argument: a message as given (torch re-raises worker errors
-        # with the message alone)
-        super().__init__(path if problem is None else
-                         f'{path}: {problem}; expected {_EXPECTED}')
+        # one argument: a message as given
+        message = path if problem is None else \
+            f'{path}: {problem}; expected {_EXPECTED}'
+        super().__init__(f'{message}. {hint}' if hint else message)
 
 
 def _format(data: bytes) -> Optional[str]:
@@ -140,6 +159,9 @@ class CheckedLoad(BaseTransform):
             only. Defaults to False.
         backend_args (dict, optional): File backend arguments for reading
             the bytes; defaults to the loader's ``backend_args``.
+        split (str, optional): ``'train'``, ``'val'`` or ``'test'``: the
+            error message then says how to skip bad training images, or
+            that evaluation never skips. Defaults to None (no advice).
 
     Raises:
         BadImageError: For a missing, empty, unknown, truncated or
@@ -149,7 +171,8 @@ class CheckedLoad(BaseTransform):
     def __init__(self,
                  loader: dict,
                  skip_bad: bool = False,
-                 backend_args: Optional[dict] = None):
+                 backend_args: Optional[dict] = None,
+                 split: Optional[str] = None):
         from mmengine.registry import TRANSFORMS
         if not isinstance(loader, dict) or 'type' not in loader:
             raise TypeError(f'CheckedLoad: loader must be a transform '
@@ -162,22 +185,56 @@ class CheckedLoad(BaseTransform):
         self.skip_bad = bool(skip_bad)
         self.backend_args = backend_args if backend_args is not None else \
             loader.get('backend_args')
-        # shared with forked data loader workers; per process after spawn
+        self.split = split
+        # Shared with forked data loader workers (per process after spawn):
+        # the count of distinct bad files and their path hashes, so that a
+        # file drawn again (next epoch, another worker, MMEngine's refetch)
+        # is counted and logged once.
         self._skipped = multiprocessing.Value('q', 0) if skip_bad else None
-        self._local_skipped = 0
+        self._seen = multiprocessing.Array(
+            'q', _SEEN_CAPACITY, lock=False) if skip_bad else None
+        self._local_seen = set()
 
     @property
     def num_skipped(self) -> int:
-        """Bad files skipped so far (by all forked workers)."""
+        """Distinct bad files skipped so far (by all forked workers)."""
         if self._skipped is not None:
             return int(self._skipped.value)
-        return self._local_skipped
+        return len(self._local_seen)
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        # a shared counter survives fork, not pickling (spawn)
-        state['_skipped'] = None
+        # shared memory survives fork, not pickling (spawn)
+        state['_skipped'] = state['_seen'] = None
         return state
+
+    def _first_skip(self, path: str) -> bool:
+        """Count ``path`` as skipped; True the first time it is seen."""
+        if self._skipped is None:
+            first = path not in self._local_seen
+            self._local_seen.add(path)
+            return first
+        key = int.from_bytes(
+            hashlib.blake2b(str(path).encode(), digest_size=8).digest(),
+            'big', signed=True)
+        with self._skipped.get_lock():
+            count = self._skipped.value
+            # past the table's capacity files are counted at every skip
+            if key in self._seen[:min(count, _SEEN_CAPACITY)]:
+                return False
+            if count < _SEEN_CAPACITY:
+                self._seen[count] = key
+            self._skipped.value = count + 1
+        return True
+
+    def _hint(self) -> Optional[str]:
+        if self.split == 'train':
+            return ('Replace or remove the file, or skip bad training '
+                    'images with --cfg-options skip_bad_images=True')
+        if self.split in ('val', 'test'):
+            return ('Replace or remove the file (evaluation never skips '
+                    'images)')
+        return None
 
     def _problem(self, path: str) -> Optional[str]:
         if not osp.isfile(path) and '://' not in str(path):
@@ -190,15 +247,11 @@ class CheckedLoad(BaseTransform):
 
     def _bad(self, path: str, problem: str):
         if not self.skip_bad:
-            raise BadImageError(path, problem)
-        if self._skipped is not None:
-            with self._skipped.get_lock():
-                self._skipped.value += 1
-        else:
-            self._local_skipped += 1
-        print_log(f'skipped {path}: {problem} ({self.num_skipped} bad '
-                  'file(s) skipped so far; skip_bad_images=True)',
-                  logger='current', level=30)
+            raise BadImageError(path, problem, self._hint())
+        if self._first_skip(path):
+            print_log(f'skipped {path}: {problem} ({self.num_skipped} bad '
+                      'file(s) skipped so far; skip_bad_images=True)',
+                      logger='current', level=30)
         return None
 
     def transform(self, results: dict) -> Optional[dict]:
@@ -236,7 +289,8 @@ def _datasets(node) -> Iterator[dict]:
         yield from _datasets(item)
 
 
-def _wrap(pipeline: List, skip_bad: bool, scope: Optional[str]) -> int:
+def _wrap(pipeline: List, skip_bad: bool, scope: Optional[str],
+          split: str) -> int:
     count = 0
     for i, step in enumerate(pipeline or []):
         if not isinstance(step, dict):
@@ -246,7 +300,7 @@ def _wrap(pipeline: List, skip_bad: bool, scope: Optional[str]) -> int:
             step.get('type')).startswith('mmseg.'))
         if name in IMAGE_LOADERS or label:
             pipeline[i] = ConfigDict(type='CheckedLoad', loader=step,
-                                     skip_bad=skip_bad)
+                                     skip_bad=skip_bad, split=split)
             count += 1
     return count
 
@@ -274,7 +328,7 @@ def install_data_checks(cfg) -> int:
             continue
         for dataset in _datasets(loader.get('dataset')):
             count += _wrap(dataset.get('pipeline'),
-                           skip and split == 'train', scope)
+                           skip and split == 'train', scope, split)
     return count
 
 

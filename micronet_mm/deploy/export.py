@@ -8,15 +8,15 @@ heatmaps for mmpose estimators. The input is the *normalised* image batch
 (N, 3, H, W); the mean/std of ``model.data_preprocessor`` are not part of
 the graph.
 """
-import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import nn
 
+from ..utils.checkpoint import check_state_dict_fits, read_checkpoint
+from ..utils.fileio import atomic_write
 from .fuse import fuse
 from .session import InferenceSession
 
@@ -74,36 +74,8 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str,
         ValueError: Keys or shapes differ (for instance a checkpoint of
             another arch); the message lists the first differences.
     """
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
-    if isinstance(state, dict) and 'state_dict' in state:
-        state = state['state_dict']
-    if not isinstance(state, dict):
-        raise ValueError(f'checkpoint {checkpoint!r} holds no state dict')
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    mismatched = [(k, tuple(state[k].shape), tuple(own[k].shape))
-                  for k in own
-                  if k in state and tuple(state[k].shape) != tuple(
-                      own[k].shape)]
-    if missing or unexpected or mismatched:
-        lines = [
-            f'checkpoint {checkpoint!r} does not fit the model of {config}'
-            ' (was it trained with another arch or config?):'
-        ]
-        if mismatched:
-            lines.append(f'  {len(mismatched)} tensors differ in shape, e.g. '
-                         + '; '.join(f'{k}: checkpoint {a} vs model {b}'
-                                     for k, a, b in mismatched[:3]))
-        if missing:
-            lines.append(f'  {len(missing)} model keys missing from the '
-                         f'checkpoint, e.g. {missing[:3]}')
-        if unexpected:
-            lines.append(f'  {len(unexpected)} checkpoint keys not in the '
-                         f'model, e.g. {unexpected[:3]}')
-        raise ValueError('\n'.join(lines))
+    state = read_checkpoint(checkpoint)['state_dict']
+    check_state_dict_fits(model.state_dict(), state, checkpoint, config)
     model.load_state_dict(state, strict=True)
 
 
@@ -161,7 +133,8 @@ def export_onnx(model: nn.Module,
 
     The file is written to a temporary name in the same directory and
     renamed into place only after the parity check passed, so ``path``
-    either holds a verified export or is left as it was.
+    either holds a verified export or is left as it was. Missing folders
+    are created.
 
     Args:
         model (nn.Module): Training-form model (not modified).
@@ -186,8 +159,13 @@ def export_onnx(model: nn.Module,
             Defaults to ``'openvino'``.
 
     Returns:
-        dict: ``path``, ``shape``, ``dynamic``, ``opset`` and ``checks``,
-        a list of ``{'shape', 'rel_err'}``, and ``backend``.
+        dict: ``path``, ``shape``, ``dynamic``, ``opset``, ``backend``,
+        ``checks`` (a list of ``{'shape', 'rel_err'}``),
+        ``input_sensitivity`` (the relative difference of the outputs for
+        two random inputs) and ``input_dependent`` (it exceeds
+        ``tolerance``; when False the outputs do not depend on the input
+        and the parity check only proves that the graph runs and has the
+        right output shapes).
 
     Raises:
         FileExistsError: ``path`` exists and ``force`` is False.
@@ -200,9 +178,6 @@ def export_onnx(model: nn.Module,
     if osp.exists(path) and not force:
         raise FileExistsError(f'{path} exists; pass --force (force=True) to '
                               'overwrite it')
-    out_dir = osp.dirname(path)
-    if not osp.isdir(out_dir):
-        raise FileNotFoundError(f'output directory {out_dir} does not exist')
     h, w = (int(v) for v in shape)
     if h <= 0 or w <= 0:
         raise ValueError(f'input shape must be positive, got {h}x{w}')
@@ -226,16 +201,22 @@ def export_onnx(model: nn.Module,
         extra = torch.randn(2, 3, ch, cw, generator=generator)
         with torch.no_grad():
             checks.append((extra, _as_tuple(reference(extra))))
+    # A randomly initialised model may give the same output for every
+    # input; the parity check then compares constants (structure only).
+    with torch.no_grad():
+        other = _as_tuple(reference(
+            torch.randn(1, 3, h, w, generator=generator)))
+    sensitivity = relative_error([o.numpy() for o in ref_out],
+                                 [o.numpy() for o in other])
 
-    fd, tmp = tempfile.mkstemp(
-        prefix=osp.basename(path) + '.', suffix='.tmp.onnx', dir=out_dir)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         try:
             _export(deployed, inputs, tmp, dynamic, opset, len(ref_out))
         except Exception as err:
-            raise ExportError(f'ONNX export failed: {type(err).__name__}: '
-                              f'{err}') from err
+            # torch prepends the whole TorchScript graph to some errors
+            last = (str(err).strip().splitlines() or [''])[-1][:500]
+            raise ExportError(f'ONNX export failed at opset {opset}: '
+                              f'{type(err).__name__}: {last}') from err
         session = InferenceSession(tmp)
         results = []
         for batch, expected in checks:
@@ -251,10 +232,8 @@ def export_onnx(model: nn.Module,
         if osp.exists(path) and not force:  # appeared meanwhile
             raise FileExistsError(f'{path} exists; pass --force to '
                                   'overwrite it')
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return dict(
         path=path, shape=[h, w], dynamic=dynamic, opset=opset,
-        checks=results, backend=session.backend)
+        checks=results, backend=session.backend,
+        input_sensitivity=float(sensitivity),
+        input_dependent=bool(sensitivity > tolerance))

@@ -52,8 +52,12 @@ def openvino_model(path_or_bytes, threads: int = 1, kernels: bool = False):
     core = ov.Core()
     if kernels:
         core.add_extension(find_library())
-    model = core.read_model(path_or_bytes) if isinstance(
-        path_or_bytes, str) else core.read_model(bytes(path_or_bytes))
+    if isinstance(path_or_bytes, str):
+        # by content: OpenVINO picks its frontend by file extension, and
+        # the export checks a temporary file whose name ends in .partial
+        with open(path_or_bytes, 'rb') as f:
+            path_or_bytes = f.read()
+    model = core.read_model(bytes(path_or_bytes))
     # float32 everywhere, like onnxruntime: a CPU with bf16 units would
     # otherwise run OpenVINO in bf16 and the comparison would not be fair
     return core.compile_model(

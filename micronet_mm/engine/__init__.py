@@ -13,7 +13,7 @@ from .hooks import (
                            IncompatibleCheckpointError,
                            NonFiniteLossHook,
                            RNGStateHook,
-                           atomic_write_text,
+                           bad_image_message,
                            checkpoint_scope,
 )
 from .optim_wrapper import CPUAmpOptimWrapper
@@ -21,7 +21,7 @@ from .optim_wrapper import CPUAmpOptimWrapper
 __all__ = [
     'prepare_train_config', 'prepare_test_config', 'enable_amp',
     'replace_sync_bn', 'CPUAmpOptimWrapper', 'AtomicCheckpointHook',
-    'NonFiniteLossHook', 'RNGStateHook', 'atomic_write_text',
+    'NonFiniteLossHook', 'RNGStateHook', 'bad_image_message',
     'CheckpointTaskHook', 'BadImageReportHook', 'IncompatibleCheckpointError',
     'checkpoint_scope', 'make_resume_exact', 'CachedTextConfig'
 ]

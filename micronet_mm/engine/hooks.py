@@ -1,9 +1,9 @@
 """Hooks that make long training runs survive crashes and bad numbers."""
+import logging
 import os
 import os.path as osp
 import random
-import re
-import tempfile
+from collections import deque
 from typing import Optional
 
 import numpy as np
@@ -13,22 +13,12 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 from mmengine.runner import BaseLoop
 
-
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new
-    content, never a partial file."""
-    folder = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+from ..utils.checkpoint import (
+    IncompatibleCheckpointError,
+    checkpoint_scope,
+    task_mismatch,
+)
+from ..utils.fileio import atomic_write, atomic_write_text, stale_partial_files
 
 
 class AtomicCheckpointHook(CheckpointHook):
@@ -45,16 +35,19 @@ class AtomicCheckpointHook(CheckpointHook):
     """
 
     def before_train(self, runner) -> None:
-        """Remove temporary files of saves that a kill interrupted."""
+        """Remove temporary files of saves that a kill interrupted.
+
+        MMEngine's ``before_train`` also deletes the checkpoints listed in
+        the resumed ``keep_ckpt_ids`` beyond ``max_keep_ckpts``: the
+        checkpoint a save was about to replace when the run was killed.
+        """
         super().before_train(runner)
         if not is_main_process() or '://' in str(self.out_dir):
             return
-        for name in sorted(os.listdir(self.out_dir)) if osp.isdir(
-                self.out_dir) else []:
-            if name.startswith('.') and name.endswith('.pth.partial'):
-                os.remove(osp.join(self.out_dir, name))
-                print_log(f'removed {name}, left by an interrupted save',
-                          logger='current')
+        for path in stale_partial_files(self.out_dir, '.pth'):
+            os.remove(path)
+            print_log(f'removed {osp.basename(path)}, left by an '
+                      'interrupted save', logger='current')
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         if self.backend_args is not None or '://' in str(self.out_dir):
@@ -66,37 +59,40 @@ class AtomicCheckpointHook(CheckpointHook):
                 'rng_states_all_ranks',
                 (runner.iter, all_gather_object(get_rng_state())),
                 resumed=False)
-        filename = self.filename_tmpl.format(step)
-        final = osp.join(self.out_dir, filename)
-        partial = f'.{filename}.partial'
-        runner.save_checkpoint(
-            self.out_dir,
-            partial,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            **self.args)
+        # The kept list saved in the checkpoint includes this step (a run
+        # resumed from it prunes exactly as an uninterrupted run) and the
+        # step it replaces: that file is deleted only after the save, and
+        # if a kill comes first, before_train of the resumed run deletes it.
+        ids = list(self.keep_ckpt_ids)
+        if self.max_keep_ckpts > 0 and (not ids or ids[-1] != step):
+            ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids', ids)
+        final = osp.join(self.out_dir, self.filename_tmpl.format(step))
+        if is_main_process():  # Runner.save_checkpoint is rank-0 only
+            with atomic_write(final) as tmp:
+                runner.save_checkpoint(
+                    self.out_dir,
+                    osp.basename(tmp),
+                    self.file_client_args,
+                    save_optimizer=self.save_optimizer,
+                    save_param_scheduler=self.save_param_scheduler,
+                    meta=meta,
+                    by_epoch=self.by_epoch,
+                    **self.args)
         self.last_ckpt = final
         runner.message_hub.update_info('last_ckpt', final)
+        if self.max_keep_ckpts > 0:
+            kept = ids[-self.max_keep_ckpts:]
+            self.keep_ckpt_ids = deque(kept, maxlen=self.max_keep_ckpts)
+            runner.message_hub.update_info('keep_ckpt_ids', kept)
         if not is_main_process():
             return
-        partial = osp.join(self.out_dir, partial)
-        with open(partial, 'rb') as f:
-            os.fsync(f.fileno())
-        os.replace(partial, final)
         atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'), final)
-
-        ids = self.keep_ckpt_ids  # a deque with maxlen=max_keep_ckpts
-        if self.max_keep_ckpts > 0 and (not ids or ids[-1] != step):
-            if len(ids) >= self.max_keep_ckpts:
-                old = osp.join(self.out_dir,
-                               self.filename_tmpl.format(ids.popleft()))
-                if osp.isfile(old):
-                    os.remove(old)
-            ids.append(step)
-            runner.message_hub.update_info('keep_ckpt_ids', list(ids))
+        for old in ids[:-self.max_keep_ckpts] if self.max_keep_ckpts > 0 \
+                else []:
+            old = osp.join(self.out_dir, self.filename_tmpl.format(old))
+            if osp.isfile(old):
+                os.remove(old)
 
 
 class NonFiniteLossHook(Hook):
@@ -302,46 +298,6 @@ class RNGStateHook(Hook):
             set_rng_state(state)
 
 
-#: Task of each OpenMMLab scope, for messages.
-TASKS = {
-    'mmpretrain': 'classification',
-    'mmseg': 'segmentation',
-    'mmpose': 'pose estimation'
-}
-
-
-class IncompatibleCheckpointError(ValueError):
-    """A checkpoint that belongs to another task than the config."""
-
-
-def checkpoint_scope(checkpoint: dict) -> Optional[str]:
-    """The OpenMMLab scope (task) a checkpoint was trained in, or None.
-
-    Read from the config MMEngine stores in ``meta['cfg']``; without it
-    (converted checkpoints) from unambiguous signs: mmseg's
-    ``decode_head.*`` weights, mmpose's keypoint dataset meta.
-
-    Args:
-        checkpoint (dict): A loaded checkpoint.
-    """
-    meta = checkpoint.get('meta') or {}
-    text = meta.get('cfg')
-    if isinstance(text, str):
-        match = re.search(r'''^default_scope\s*=\s*['"](\w+)['"]''', text,
-                          re.M)
-        if match:
-            return match.group(1)
-    state = checkpoint.get('state_dict', checkpoint)
-    if isinstance(state, dict) and any(
-            str(k).startswith(('decode_head.', 'auxiliary_head.'))
-            for k in state):
-        return 'mmseg'
-    dataset_meta = meta.get('dataset_meta') or {}
-    if 'num_keypoints' in dataset_meta or 'keypoint_id2name' in dataset_meta:
-        return 'mmpose'
-    return None
-
-
 class CheckpointTaskHook(Hook):
     """Refuse ``load_from``/``--resume`` checkpoints of another task.
 
@@ -361,12 +317,10 @@ class CheckpointTaskHook(Hook):
             return
         path = runner.cfg.get('load_from') or '<checkpoint>'
         raise IncompatibleCheckpointError(
-            f'checkpoint {path} is a {TASKS.get(theirs, theirs)} '
-            f'({theirs}) checkpoint, but this config trains '
-            f'{TASKS.get(ours, ours)} ({ours}); its head does not fit this '
-            'model. To start from its backbone set model.backbone.init_cfg='
-            f"dict(type='Pretrained', checkpoint='{path}', "
-            "prefix='backbone.') instead of load_from/--resume")
+            f'{task_mismatch(path, theirs, ours)}. To start from its '
+            "backbone set model.backbone.init_cfg=dict(type='Pretrained', "
+            f"checkpoint='{path}', prefix='backbone.') instead of "
+            'load_from/--resume')
 
 
 class BadImageReportHook(Hook):
@@ -410,3 +364,38 @@ class BadImageReportHook(Hook):
         if self._loads:
             print_log(f'skip_bad_images: {self._count()} bad training '
                       'image(s) skipped in this run', logger='current')
+
+
+def log_to_file_only(text: str) -> Optional[str]:
+    """Write ``text`` to the log file of the current MMEngine logger
+    without showing it on the console.
+
+    Args:
+        text (str): The record, e.g. a traceback.
+
+    Returns:
+        str | None: The log file, or None if the logger has none.
+    """
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    for handler in logger.handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(logger.makeRecord(
+                logger.name, logging.ERROR, __file__, 0, text, None, None))
+            return handler.baseFilename
+    return None
+
+
+def bad_image_message(err) -> str:
+    """The one-line message for a ``BadImageError``; the traceback of the
+    data loader worker that raised it goes to the log file.
+
+    Args:
+        err (BadImageError): The error caught by a tool.
+    """
+    message = str(err)
+    if getattr(err, 'traceback', None):
+        log = log_to_file_only(err.traceback)
+        if log:
+            message += f' (data loader traceback in {log})'
+    return message

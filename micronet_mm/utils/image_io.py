@@ -1,16 +1,17 @@
 """Writing result images without leaving partial files behind."""
-import os
 import os.path as osp
 
 import cv2
 import numpy as np
 
+from .fileio import atomic_write
+
 
 def write_rgb_image(path: str, rgb: np.ndarray) -> None:
     """Encode an RGB image by the extension of ``path`` and write it
-    atomically: the bytes go to a temporary file in the same folder that is
-    renamed onto ``path``, so a failure never leaves a truncated file or
-    destroys an existing one. Missing folders are created.
+    atomically (:func:`~micronet_mm.utils.fileio.atomic_write`), so a
+    failure never leaves a truncated file or destroys an existing one.
+    Missing folders are created.
 
     Args:
         path (str): Output file; the extension picks the format (``.png``
@@ -28,11 +29,5 @@ def write_rgb_image(path: str, rgb: np.ndarray) -> None:
     if not ok:
         raise ValueError(f'cannot write {path!r}: OpenCV does not encode '
                          f'{ext!r} images')
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp-{os.getpid()}'
-    try:
+    with atomic_write(path) as tmp:
         data.tofile(tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)

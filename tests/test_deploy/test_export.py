@@ -112,13 +112,18 @@ def test_cli_exports_a_config(tmp_path):
     assert out.read_bytes() == before
 
 
-def _cli(*args):
-    """Run the tool in-process; returns the SystemExit message or None."""
+def _tool_module():
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         'export_onnx_tool', osp.join(REPO, EXPORT))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def _cli(*args):
+    """Run the tool in-process; returns the SystemExit message or None."""
+    tool = _tool_module()
     try:
         tool.main(list(args))
     except SystemExit as exit:
@@ -141,7 +146,47 @@ def test_cli_bad_inputs_leave_no_file(tmp_path):
     # a shape the model cannot take
     message = _cli(CLS, '--out', str(out), '--shape', '0', '64')
     assert 'positive' in message
-    # an output directory that does not exist
-    message = _cli(CLS, '--out', str(tmp_path / 'no' / 'x.onnx'))
-    assert 'does not exist' in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ['m1.pth']
+
+
+def test_cli_without_checkpoint_warns_and_creates_folders(tmp_path, capsys):
+    """Random weights: a warning says so; the randomly initialised
+    classifier gives the same logits for every input, so the tool says that
+    the parity check is structural only. A missing output folder is
+    created."""
+    out = tmp_path / 'new' / 'folder' / 'x.onnx'
+    assert _cli(CLS, '--out', str(out), '--shape', '64', '64') is None
+    err = capsys.readouterr().err
+    assert "no CHECKPOINT given; the file will hold the config's random " \
+        'initial weights' in err
+    assert 'the parity check is structural only' in err
+    assert out.is_file()
+
+
+def test_input_dependence_is_reported(tmp_path):
+    class Constant(torch.nn.Module):
+
+        def forward(self, x):
+            return x.mean((2, 3)) * 0 + 1
+
+    flat = export_onnx(Constant(), str(tmp_path / 'c.onnx'), (32, 32))
+    assert flat['input_dependent'] is False and flat['input_sensitivity'] == 0
+    conv = export_onnx(torch.nn.Conv2d(3, 2, 3), str(tmp_path / 'v.onnx'),
+                       (32, 32))
+    assert conv['input_dependent'] is True
+
+
+@pytest.mark.parametrize('config', [
+    CLS, osp.join(REPO, 'configs', 'seg', 'micronet_m0_mraspp_cityscapes.py'),
+    osp.join(REPO, 'configs', 'pose', 'micronet_m0_heatmap_coco-256x192.py')
+])
+def test_min_opset_exports(tmp_path, config):
+    """The lowest opset export_onnx.py accepts works for every task."""
+    tool_min = _tool_module().MIN_OPSET
+    assert _cli(config, '--out', str(tmp_path / 'x.onnx'), '--shape', '64',
+                '64', '--opset', str(tool_min)) is None
+    with pytest.raises(ExportError, match='opset 9: .*') as err:
+        from micronet_mm.apis import build_model_from_config
+        model, _ = build_model_from_config(config)
+        export_onnx(model, str(tmp_path / 'y.onnx'), (64, 64), opset=9)
+    assert len(str(err.value)) < 700  # no TorchScript graph dump

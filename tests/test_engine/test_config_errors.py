@@ -166,7 +166,7 @@ def test_checkpoint_of_another_task_is_refused():
         hook.after_load_checkpoint(_Runner('mmseg'), pose_ckpt)
     text = str(err.value)
     assert 'pose.pth is a pose estimation (mmpose) checkpoint' in text
-    assert 'trains segmentation (mmseg)' in text
+    assert 'the config is a segmentation (mmseg) config' in text
     assert "prefix='backbone.'" in text
     hook.after_load_checkpoint(_Runner('mmpose'), pose_ckpt)  # same task
     hook.after_load_checkpoint(_Runner('mmseg'), dict(state_dict={}))

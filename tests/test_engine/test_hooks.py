@@ -45,7 +45,7 @@ class ToyModel(BaseModel):
         return dict(loss=loss)
 
 
-def _runner(work_dir, model=None, epochs=3, max_keep=1):
+def _runner(work_dir, model=None, epochs=3, max_keep=1, **runner_args):
     cfg = dict(
         default_hooks=dict(checkpoint=dict(
             type='CheckpointHook', interval=1, max_keep_ckpts=max_keep)))
@@ -68,7 +68,8 @@ def _runner(work_dir, model=None, epochs=3, max_keep=1):
         # unique name: runners built in the same second would otherwise
         # share MMEngine's global message hub (and its checkpoint list)
         experiment_name=f'{osp.basename(work_dir)}_{next(_RUN_IDS)}',
-        default_scope='mmengine')
+        default_scope='mmengine',
+        **runner_args)
 
 
 def test_install_safety_hooks_replaces_checkpoint_hook():
@@ -91,6 +92,44 @@ def test_atomic_checkpoints_keep_only_complete_files(tmp_path):
         assert f.read() == str(tmp_path / 'epoch_3.pth')
     ckpt = torch.load(tmp_path / 'epoch_3.pth')
     assert {'python', 'numpy', 'torch'} <= set(ckpt['rng_state'])
+
+
+def _pth(folder):
+    return sorted(f for f in os.listdir(folder) if f.endswith('.pth'))
+
+
+def test_retention_holds_across_resumes(tmp_path):
+    straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
+    _runner(straight, epochs=5, max_keep=2).train()
+    # the same run interrupted twice: after epoch 2 and after epoch 3
+    _runner(resumed, epochs=2, max_keep=2).train()
+    for epochs, start in ((3, 'epoch_2.pth'), (5, 'epoch_3.pth')):
+        _runner(resumed, epochs=epochs, max_keep=2, resume=True,
+                load_from=str(resumed / start)).train()
+    assert _pth(straight) == _pth(resumed) == ['epoch_4.pth', 'epoch_5.pth']
+
+
+def test_resume_deletes_the_checkpoint_a_killed_save_would_have(tmp_path):
+    _runner(tmp_path, epochs=3, max_keep=2).train()
+    # a kill right after epoch_3 was saved, before epoch_1 was deleted
+    ckpt = torch.load(tmp_path / 'epoch_3.pth')
+    assert ckpt['message_hub']['runtime_info']['keep_ckpt_ids'] == [1, 2, 3]
+    (tmp_path / 'epoch_1.pth').write_bytes(b'left by the kill')
+    _runner(tmp_path, epochs=4, max_keep=2, resume=True,
+            load_from=str(tmp_path / 'epoch_3.pth')).train()
+    assert _pth(tmp_path) == ['epoch_3.pth', 'epoch_4.pth']
+
+
+@pytest.mark.parametrize('umask', [0o022, 0o077])
+def test_checkpoints_and_pointer_keep_the_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        _runner(tmp_path, epochs=1).train()
+    finally:
+        os.umask(old)
+    for name in ('epoch_1.pth', 'last_checkpoint'):
+        mode = os.stat(tmp_path / name).st_mode & 0o777
+        assert mode == 0o666 & ~umask, (name, oct(mode))
 
 
 def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch):

@@ -240,3 +240,32 @@ def test_relative_data_root_is_checked_as_mmpose_reads_it(
         'annotations/person_detections_val.json'
     problems = missing_pose_data_files(cfg)
     assert any('val_dataloader.dataset.bbox_file' in p for p in problems)
+
+
+@pytest.mark.parametrize('root,prefix', [
+    ('{sample}', ''),  # images beside the annotation file
+    ('{sample}/', ''),
+    ('{parent}', 'coco/'),
+    (None, '{sample}'),  # absolute prefix, no data_root
+])
+def test_data_check_accepts_what_mmpose_loads(coco_sample, root, prefix):
+    """Every data_root / data_prefix.img combination with which mmpose's
+    own CocoDataset loads the shared COCO sample passes the check."""
+    names = dict(sample=coco_sample, parent=osp.dirname(coco_sample))
+    root = root.format(**names) if root else None
+    prefix = prefix.format(**names)
+    ann = osp.join(coco_sample, 'test_coco.json')  # absolute: any root
+    init_default_scope('mmpose')
+    dataset = CocoDataset(data_root=root, ann_file=ann,
+                          data_prefix=dict(img=prefix), pipeline=[])
+    assert len(dataset) == 12
+    assert osp.isfile(dataset[0]['img_path'])
+    cfg = dict(train_dataloader=dict(dataset=dict(
+        type='CocoDataset', data_root=root, ann_file=ann,
+        data_prefix=dict(img=prefix))))
+    assert missing_pose_data_files(cfg, ('train', )) == []
+    check_pose_data_files(cfg, ('train', ))
+    # a prefix that does not exist is still named
+    cfg['train_dataloader']['dataset']['data_prefix'] = dict(img='nope/')
+    assert "data_prefix['img'] = 'nope/'" in missing_pose_data_files(
+        cfg, ('train', ))[0]

@@ -48,7 +48,8 @@ def _assert_resumable(work):
 
 
 def _partials(work):
-    return glob.glob(osp.join(str(work), '.*.partial'))
+    # temporary checkpoint files (.XXXXXXXX-iter_N.pth.partial)
+    return glob.glob(osp.join(str(work), '.*.pth.partial'))
 
 
 def _step(path):

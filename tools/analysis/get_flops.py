@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.apis import build_model_from_config, check_shape
 from micronet_mm.utils.flops import TensorModeWrapper, complexity
 
 
@@ -39,7 +39,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         model, cfg = build_model_from_config(args.config, args.cfg_options)
-        shape = tuple(args.shape) if args.shape else natural_input_shape(cfg)
+        shape = check_shape(args.shape, cfg)
         result = complexity(TensorModeWrapper(model), shape)
     except (FileNotFoundError, ValueError, KeyError) as err:
         sys.exit(f'get_flops: {err}')

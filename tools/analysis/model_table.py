@@ -16,6 +16,7 @@ import os.path as osp
 import sys
 
 from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.utils.fileio import atomic_write_text
 from micronet_mm.utils.flops import TensorModeWrapper, complexity
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -69,7 +70,7 @@ def build_table():
 
 def replace_between(text, start, end, body):
     if start not in text or end not in text:
-        raise ValueError(f'README has no {start} ... {end} markers')
+        raise ValueError(f'no {start} ... {end} markers in the file')
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     return f'{head}{start}\n{body}{end}{tail}'
@@ -77,17 +78,23 @@ def replace_between(text, start, end, body):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--readme', default=osp.join(ROOT, 'README.md'))
-    parser.add_argument('--check', action='store_true')
+    parser.add_argument('--readme', default=osp.join(ROOT, 'README.md'),
+                        help='the file whose table is checked or replaced')
+    parser.add_argument('--check', action='store_true',
+                        help='write nothing; exit 1 if the table is stale')
     args = parser.parse_args(argv)
-    with open(args.readme) as f:
-        text = f.read()
+    # the file and its markers first: the table takes seconds per config
+    try:
+        with open(args.readme) as f:
+            text = f.read()
+        replace_between(text, START, END, '')
+    except (OSError, ValueError) as err:
+        sys.exit(f'model_table: --readme {args.readme}: {err}')
     new = replace_between(text, START, END, build_table())
     if args.check:
         sys.exit(0 if new == text else 'README model table is stale: run '
                  'python tools/analysis/model_table.py')
-    with open(args.readme, 'w') as f:
-        f.write(new)
+    atomic_write_text(args.readme, new)
 
 
 if __name__ == '__main__':

@@ -86,15 +86,32 @@ def load_labels(root: str, split: str) -> List[np.ndarray]:
 
 
 def main(argv=None) -> Dict[int, float]:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('data_root')
-    parser.add_argument('--split', default='val')
+    parser = argparse.ArgumentParser(
+        description=' '.join(__doc__.split('\n\n')[0].split()),
+        epilog='Writes nothing; prints one line per input height.')
+    parser.add_argument('data_root',
+                        help='data set in the Cityscapes layout (gtFine/)')
+    parser.add_argument('--split', default='val',
+                        help='gtFine split to read (default: val)')
     parser.add_argument('--heights', type=int, nargs='+',
-                        default=[128, 256, 512])
-    parser.add_argument('--stride', type=int, default=8)
-    parser.add_argument('--num-classes', type=int, default=19)
-    parser.add_argument('--ignore-index', type=int, default=255)
+                        default=[128, 256, 512],
+                        help='network input heights to score (default: '
+                        '128 256 512)')
+    parser.add_argument('--stride', type=int, default=8,
+                        help='output stride of the logits (default: 8, '
+                        'MR-ASPP)')
+    parser.add_argument('--num-classes', type=int, default=19,
+                        help='number of classes (default: 19)')
+    parser.add_argument('--ignore-index', type=int, default=255,
+                        help='label value left out of the score (default: '
+                        '255)')
     args = parser.parse_args(argv)
+    bad = [h for h in args.heights if h < args.stride]
+    if args.stride < 1 or bad or args.num_classes < 1:
+        parser.error(f'need --heights >= --stride >= 1 and --num-classes '
+                     f'>= 1; got --stride {args.stride}, --heights '
+                     f'{" ".join(map(str, args.heights))}, --num-classes '
+                     f'{args.num_classes}')
     try:
         labels = load_labels(args.data_root, args.split)
     except FileNotFoundError as err:

@@ -24,7 +24,8 @@ from micronet_mm.datasets.synthetic import cityscapes as gen
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a synthetic dataset in the Cityscapes layout.')
-    parser.add_argument('out_dir', help='output dataset root (OUT_DIR)')
+    parser.add_argument('out_dir',
+                        help='output dataset root (created if missing)')
     parser.add_argument('--num-train', type=int,
                         default=gen.DEFAULT_NUM_TRAIN,
                         help='number of training images (default: '

@@ -27,7 +27,8 @@ from micronet_mm.datasets.synthetic import coco_keypoints as gen
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Generate a synthetic COCO person-keypoint dataset.')
-    parser.add_argument('out_dir', help='output directory (OUT_DIR)')
+    parser.add_argument(
+        'out_dir', help='output directory (OUT_DIR, created if missing)')
     parser.add_argument(
         '--num-train',
         type=int,

@@ -13,21 +13,22 @@ that config's model before DST is written (atomically; an existing DST is
 never overwritten without --force).
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
-import tempfile
 
 import torch
 
+from micronet_mm.utils.fileio import atomic_write
 from micronet_mm.utils.official_weights import RELEASED, convert_official
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint for micronet_mm')
+    parser.add_argument(
+        'dst', help='output checkpoint for micronet_mm (missing folders are '
+        'created)')
     parser.add_argument(
         '--force', action='store_true', help='overwrite an existing DST')
     parser.add_argument(
@@ -70,19 +71,8 @@ def write_atomically(obj, dst: str, force: bool) -> None:
     if osp.exists(dst) and not force:
         raise FileExistsError(f'DST {dst!r} exists; pass --force to '
                               'overwrite it')
-    folder = osp.dirname(osp.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(dst) as tmp:
+        torch.save(obj, tmp)
 
 
 def main(argv=None):

@@ -32,6 +32,8 @@ from typing import Optional, Tuple, Union
 
 from mmengine.logging import print_log
 
+from ...utils.fileio import atomic_write_text
+
 PathLike = Union[str, os.PathLike]
 STATES = ('missing', 'incomplete', 'current', 'outdated', 'foreign')
 
@@ -182,8 +184,8 @@ class SetFormat:
 
 
 def write_json_atomic(path: PathLike, obj, indent: Optional[int] = None):
-    """Write ``obj`` as JSON to ``path`` through a temporary file and a
-    rename, so readers see the old file or the complete new one.
+    """Write ``obj`` as JSON to ``path`` with the project's atomic write
+    (readers see the old file or the complete new one; the umask holds).
 
     Args:
         path (str | PathLike): Destination.
@@ -191,12 +193,9 @@ def write_json_atomic(path: PathLike, obj, indent: Optional[int] = None):
         indent (int, optional): ``json.dump`` indent; None writes compact
             JSON (``','`` and ``':'`` separators).
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + '.tmp')
     separators = None if indent is not None else (',', ':')
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=indent, separators=separators)
-    os.replace(tmp, path)
+    atomic_write_text(str(path),
+                      json.dumps(obj, indent=indent, separators=separators))
 
 
 def _remove_outputs(fmt: SetFormat, root: Path):

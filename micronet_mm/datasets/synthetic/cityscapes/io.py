@@ -33,7 +33,7 @@ FORMAT = SetFormat(
     progress_file=PROGRESS_FILE,
     version=GENERATOR_VERSION,
     version_key=('generator_version', ),
-    outputs=('leftImg8bit', 'gtFine', SUMMARY_FILE + '.tmp'),
+    outputs=('leftImg8bit', 'gtFine'),
     summary_indent=2,
     cli='tools/dataset_converters/generate_synthetic_cityscapes.py')
 
