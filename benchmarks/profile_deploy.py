@@ -39,6 +39,7 @@ if REPO not in sys.path:
 
 from benchmarks.latency import _randomize_norms  # noqa: E402
 from benchmarks.machine import cpu_name  # noqa: E402
+from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 CASES = (
     ('seg', 'configs/seg/micronet_m3_mraspp_cityscapes.py', (1024, 2048), 2),
@@ -209,13 +210,9 @@ def main(argv=None):
     report = run(args.runs)
     text = markdown(report)
     print(text)
-    os.makedirs(args.out_dir, exist_ok=True)
-    for name, content in (('profile.md', text),
-                          ('profile.json', json.dumps(report, indent=1))):
-        path = osp.join(args.out_dir, name)
-        with open(path + '.tmp', 'w') as f:
-            f.write(content)
-        os.replace(path + '.tmp', path)
+    atomic_write_text(osp.join(args.out_dir, 'profile.md'), text)
+    atomic_write_text(osp.join(args.out_dir, 'profile.json'),
+                      json.dumps(report, indent=1))
 
 
 if __name__ == '__main__':
