@@ -23,6 +23,10 @@ import torch
 
 from micronet_mm.utils.official_weights import RELEASED, convert_official
 
+# arch -> the classification config its converted weights load into
+CLS_CONFIGS = {arch: f'configs/cls/micronet_{arch}_in1k.py'
+               for arch in RELEASED}
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -91,7 +95,7 @@ def main(argv=None):
     try:
         arch, state_dict = convert_official(
             load_source(args.src, args.unsafe_load))
-        official, config = RELEASED[arch]
+        official, config = RELEASED[arch], CLS_CONFIGS[arch]
         verify(osp.join(root, config), state_dict)
         write_atomically(
             dict(
