@@ -38,10 +38,8 @@ import json
 import os
 import os.path as osp
 import sys
-import time
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
-import numpy as np
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -49,6 +47,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
+from benchmarks.timing import interleaved  # noqa: E402
 
 TASKS = dict(
     cls=dict(shape=(224, 224), threads=1, archs=('4m', 'm0', 'm1', 'm2',
@@ -63,46 +62,6 @@ COMMAND = '.venv/bin/python benchmarks/latency.py --update-readme'
 
 
 # ---------------------------------------------------------------- models
-def _randomize_norms(model: torch.nn.Module, seed: int = 0):
-    """Random BatchNorm statistics and affine parameters: folding then
-    yields non-zero biases everywhere, as with trained weights."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                n = m.num_features
-                m.running_mean.copy_(torch.rand(n, generator=gen) * .2 - .1)
-                m.running_var.copy_(torch.rand(n, generator=gen) * .5 + .75)
-                if m.weight is not None:
-                    m.weight.copy_(torch.rand(n, generator=gen) * .5 + .75)
-                    m.bias.copy_(torch.rand(n, generator=gen) * .2 - .1)
-    return model.eval()
-
-
-def _replace_syncbn(cfg):
-    """SyncBN (distributed training only) -> BN, recursively."""
-    if isinstance(cfg, dict):
-        return {
-            k: ('BN' if k == 'type' and v == 'SyncBN' else
-                _replace_syncbn(v))
-            for k, v in cfg.items()
-        }
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(_replace_syncbn(v) for v in cfg)
-    return cfg
-
-
-def _mim_config(package: str, relative: str) -> Optional[str]:
-    """Path of a config shipped inside an installed OpenMMLab package."""
-    try:
-        module = __import__(package)
-    except ImportError:
-        return None
-    path = osp.join(osp.dirname(module.__file__), '.mim', 'configs',
-                    relative)
-    return path if osp.isfile(path) else None
-
-
 # model dicts equivalent to the packaged configs, for installations that do
 # not ship them (mmseg lraspp_m-v3s-d8, mmpose td-hm_mobilenetv2 256x192)
 LRASPP_SMALL = dict(
@@ -129,35 +88,33 @@ MOBILENETV2_POSE = dict(
     test_cfg=dict(flip_test=False))
 
 
-def _build_mm(scope: str, model_cfg: dict):
-    from mmengine.registry import DefaultScope, init_default_scope
-    init_default_scope(scope)
-    from mmengine.registry import MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        return MODELS.build(model_cfg)
-
-
 def _peer_from_config(scope, package, relative, fallback):
     from mmengine.config import Config
-    path = _mim_config(package, relative)
+    from mmengine.model import revert_sync_batchnorm
+
+    from micronet_mm.utils.config import build_in_scope, installed_config
+    try:
+        path = installed_config(package, relative)
+    except (ImportError, FileNotFoundError):
+        path = None
     if path is not None:
         model_cfg = Config.fromfile(path).model.to_dict()
         source = f'{package}/.mim/configs/{relative}'
     else:
         model_cfg = copy.deepcopy(fallback)
         source = 'model dict in benchmarks/latency.py (config not shipped)'
-    model_cfg = _replace_syncbn(model_cfg)
     model_cfg.pop('pretrained', None)
     model_cfg.pop('data_preprocessor', None)
     model_cfg['backbone'].pop('init_cfg', None)
     if scope == 'mmpose':
         model_cfg.setdefault('test_cfg', {})['flip_test'] = False
-    return _build_mm(scope, model_cfg), source
+    # SyncBN is for distributed training only
+    return revert_sync_batchnorm(build_in_scope(model_cfg, scope)), source
 
 
 def micronet_configs(task: str) -> Dict[str, str]:
     """arch -> config path of the task (first config per arch)."""
-    from micronet_mm.apis import load_config
+    from micronet_mm.utils.config import load_config
     found = {}
     for path in sorted(glob.glob(osp.join(REPO, 'configs', task, '*.py'))):
         if 'mutual' in osp.basename(path):
@@ -188,21 +145,21 @@ class Entry:
 
 
 def _wrap(model, tensor_mode):
-    from micronet_mm.deploy.export import TensorForward
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
     if tensor_mode:
-        return TensorForward(model).eval()
+        return TensorModeWrapper(model).eval()
     return model.eval()
 
 
 def build_entries(task: str) -> List[Entry]:
     """Models of a task: the MicroNets whose configs exist, then peers."""
-    import micronet_mm  # noqa: F401  (registers the modules)
-    from micronet_mm.apis import build_model_from_config
     from micronet_mm.deploy import fuse
+    from micronet_mm.utils.config import build_model_from_config
+    from micronet_mm.utils.numerics import randomize_batchnorm
     entries = []
     for arch, path in micronet_configs(task).items():
         model, _ = build_model_from_config(path)
-        _randomize_norms(model)
+        randomize_batchnorm(model)
         entries.append(
             Entry(f'MicroNet-{arch.upper()}', model, True, False,
                   osp.relpath(path, REPO), fuse(model, backend='torch'),
@@ -216,7 +173,7 @@ def build_entries(task: str) -> List[Entry]:
                                torchvision.models.mobilenet_v3_small),
                               ('MobileNetV3-Large',
                                torchvision.models.mobilenet_v3_large)):
-            model = _randomize_norms(factory(weights=None))
+            model = randomize_batchnorm(factory(weights=None))
             entries.append(
                 Entry(name, model, False, True, f'torchvision {name}',
                       fx_fuse(copy.deepcopy(model)), model))
@@ -224,7 +181,7 @@ def build_entries(task: str) -> List[Entry]:
         model, source = _peer_from_config(
             'mmseg', 'mmseg', 'mobilenet_v3/mobilenet-v3-d8-s_lraspp_4xb4-'
             '320k_cityscapes-512x1024.py', LRASPP_SMALL)
-        _randomize_norms(model)
+        randomize_batchnorm(model)
         entries.append(
             Entry('LR-ASPP MobileNetV3-Small (lraspp_m-v3s-d8)', model, True,
                   True, source, fuse(model, backend='torch'), model))
@@ -232,7 +189,7 @@ def build_entries(task: str) -> List[Entry]:
         model, source = _peer_from_config(
             'mmpose', 'mmpose', 'body_2d_keypoint/topdown_heatmap/coco/'
             'td-hm_mobilenetv2_8xb64-210e_coco-256x192.py', MOBILENETV2_POSE)
-        _randomize_norms(model)
+        randomize_batchnorm(model)
         entries.append(
             Entry('SimpleBaseline MobileNetV2 (td-hm_mobilenetv2 256x192)',
                   model, True, True, source, fuse(model, backend='torch'),
@@ -260,27 +217,6 @@ def ort_session(module, x, threads, level):
     return session, (lambda: session.run(None, feed))
 
 
-def interleaved(fns: Dict[str, Callable], rounds: int,
-                runs: int) -> Dict[str, dict]:
-    """Median (and minimum) milliseconds; the callables take turns
-    ``rounds`` times, each turn timing ``runs`` calls, after one warm-up
-    call each."""
-    for fn in fns.values():
-        fn()
-    times = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            for _ in range(runs):
-                start = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - start)
-    return {
-        name: dict(median=float(np.median(v)) * 1e3,
-                   min=float(np.min(v)) * 1e3)
-        for name, v in times.items()
-    }
-
-
 def _first(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
@@ -288,6 +224,7 @@ def _first(out):
 def run_task(task: str, rounds: int) -> Optional[dict]:
     """Measure one task; None (with a note) when its configs are absent."""
     from micronet_mm.utils.flops import complexity
+    from micronet_mm.utils.numerics import max_relative_error
     spec = TASKS[task]
     entries = build_entries(task)
     if not entries:
@@ -306,8 +243,7 @@ def run_task(task: str, rounds: int) -> Optional[dict]:
         fused_ort = _wrap(e.fused_ort, e.tensor_mode)
         with torch.no_grad():
             ref = _first(train(x))
-            rel_pt = float((ref - _first(fused(x))).abs().max() /
-                           ref.abs().max())
+            rel_pt = max_relative_error(ref, _first(fused(x)))
         row = dict(name=e.name, source=e.source, peer=e.peer,
                    madds=complexity(train, (h, w))['madds'],
                    params=sum(p.numel() for p in e.model.parameters()),
@@ -317,8 +253,7 @@ def run_task(task: str, rounds: int) -> Optional[dict]:
         for level in ('all', 'extended'):
             session, call = ort_session(fused_ort, x, threads, level)
             out = call()[0]
-            row[f'rel_err_ort_{level}'] = float(
-                np.abs(ref.numpy() - out).max() / np.abs(ref.numpy()).max())
+            row[f'rel_err_ort_{level}'] = max_relative_error(ref, out)
             sessions[level] = session
             fns[(e.name, f'ort_{level}')] = call
         row['_sessions'] = sessions  # keep them alive

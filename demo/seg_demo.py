@@ -5,11 +5,11 @@ Usage:
     python demo/seg_demo.py IMG CONFIG CHECKPOINT --out-file OUT.png
         [--opacity 0.5] [--device cpu] [--with-labels] [--force]
 
-Runs ``mmseg.apis.init_model`` / ``inference_model`` (SyncBN layers of
-multi-GPU configs are turned into BN first, so CPU inference works with
-any config) and writes the image blended with the class colours of the
-prediction. Prints the share of pixels per predicted class. Refuses to
-replace an existing ``--out-file`` unless ``--force`` is given; the file is
+Runs ``mmseg.apis.init_model`` / ``inference_model`` through
+``micronet_mm.apis`` (which checks the files and the image) and writes the
+image blended with the class colours of the prediction. Prints the share
+of pixels per predicted class. Refuses to replace an existing
+``--out-file`` unless ``--force`` is given; the file is
 written under a temporary name and renamed, so a failed run leaves no
 partial output.
 
@@ -20,7 +20,6 @@ import argparse
 import os.path as osp
 import sys
 
-import cv2
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -54,22 +53,10 @@ def segment(img_path, config, checkpoint, device='cpu'):
         ``SegDataSample`` (``pred_sem_seg`` of shape (1, H, W)) and the
         image as an (H, W, 3) RGB array.
     """
-    from mmengine.config import Config
-    from mmseg.apis import inference_model, init_model
-
-    import micronet_mm  # noqa: F401 (registers our modules)
-    from micronet_mm.engine import replace_sync_bn
-
-    cfg = Config.fromfile(config)
-    if not device.startswith('cuda'):
-        # mmseg's init_model keeps SyncBN; SyncBatchNorm has no CPU kernel
-        # for training and eval-mode use needs no synchronisation
-        replace_sync_bn(cfg.model)
-    model = init_model(cfg, checkpoint, device=device)
-    image = cv2.imread(img_path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'cannot read image {img_path!r}')
-    result = inference_model(model, img_path)
+    from micronet_mm.apis import inference_seg, init_seg_model, read_image
+    model = init_seg_model(config, checkpoint, device=device)
+    image = read_image(img_path)
+    result = inference_seg(model, image)
     return model, result, image[..., ::-1].copy()
 
 

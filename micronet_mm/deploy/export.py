@@ -11,48 +11,18 @@ the graph.
 import os
 import os.path as osp
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 from torch import nn
 
+from ..utils.numerics import max_relative_error
+from ..utils.tensor_mode import TensorModeWrapper
 from .fuse import fuse
 
 
 class ExportError(RuntimeError):
     """Export or its parity check failed; nothing was written."""
-
-
-class TensorForward(nn.Module):
-    """``model(inputs, None, mode='tensor')`` (OpenMMLab models) or
-    ``model(inputs)`` (plain modules) as a one-input module whose output is
-    a tensor or a tuple of tensors."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-        self.tensor_mode = _has_tensor_mode(model)
-
-    def forward(self, inputs: torch.Tensor):
-        if self.tensor_mode:
-            # mmpose's forward takes data_samples positionally
-            out = self.model(inputs, data_samples=None, mode='tensor')
-        else:
-            out = self.model(inputs)
-        if isinstance(out, (list, tuple)):
-            return tuple(out)
-        if isinstance(out, dict):
-            return tuple(out[k] for k in sorted(out))
-        return out
-
-
-def _has_tensor_mode(model: nn.Module) -> bool:
-    try:
-        from mmengine.model import BaseModel
-    except ImportError:  # pragma: no cover - mmengine is a dependency
-        return False
-    return isinstance(model, BaseModel)
 
 
 def _as_tuple(out) -> Tuple[torch.Tensor, ...]:
@@ -104,21 +74,6 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str,
                          f'model, e.g. {unexpected[:3]}')
         raise ValueError('\n'.join(lines))
     model.load_state_dict(state, strict=True)
-
-
-def relative_error(reference: Sequence[np.ndarray],
-                   actual: Sequence[np.ndarray]) -> float:
-    """``max |a - b| / max |a|`` over the outputs (largest over them)."""
-    worst = 0.0
-    for a, b in zip(reference, actual):
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        if a.shape != b.shape:
-            raise ExportError(f'output shape {b.shape} differs from '
-                              f'PyTorch {a.shape}')
-        scale = max(float(np.abs(a).max()), 1e-12)
-        worst = max(worst, float(np.abs(a - b).max()) / scale)
-    return worst
 
 
 def ort_session(path_or_bytes, threads: int = 1, level: str = 'all'):
@@ -225,8 +180,8 @@ def export_onnx(model: nn.Module,
     if h <= 0 or w <= 0:
         raise ValueError(f'input shape must be positive, got {h}x{w}')
     model = model.eval()
-    reference = TensorForward(model).eval()
-    deployed = TensorForward(
+    reference = TensorModeWrapper(model).eval()
+    deployed = TensorModeWrapper(
         fused if fused is not None else fuse(model, backend='onnxruntime'))
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(1, 3, h, w, generator=generator)
@@ -258,7 +213,10 @@ def export_onnx(model: nn.Module,
         results = []
         for batch, expected in checks:
             got = session.run(None, {'input': batch.numpy()})
-            err = relative_error([e.numpy() for e in expected], got)
+            try:
+                err = max_relative_error(expected, got)
+            except ValueError as mismatch:
+                raise ExportError(f'onnxruntime {mismatch}') from mismatch
             results.append(
                 dict(shape=list(batch.shape), rel_err=float(err)))
             if not err < tolerance:

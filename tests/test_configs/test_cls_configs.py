@@ -5,7 +5,10 @@ import os.path as osp
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
 from tests.helpers.tools import REPO, run_tool
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/cls/*.py')))

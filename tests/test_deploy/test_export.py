@@ -12,9 +12,10 @@ from micronet_mm.deploy.export import (
     ort_session,
 )
 from micronet_mm.models.backbones import MicroNet
+from micronet_mm.utils.numerics import max_relative_error
 from tests.helpers.tools import REPO, run_tool
 
-from .helpers import max_relative_error, randomize_
+from .helpers import randomize_
 
 EXPORT = osp.join('tools', 'deploy', 'export_onnx.py')
 CLS = osp.join(REPO, 'configs', 'cls', 'micronet_m0_in1k.py')
@@ -127,7 +128,7 @@ def test_cli_bad_inputs_leave_no_file(tmp_path):
     message = _cli('configs/cls/nope.py', '--out', str(out))
     assert 'does not exist' in message and 'nope.py' in message
     # a checkpoint of another arch
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     model, _ = build_model_from_config(
         osp.join(REPO, 'configs', 'cls', 'micronet_m1_in1k.py'))
     ckpt = tmp_path / 'm1.pth'

@@ -33,8 +33,9 @@ from micronet_mm.models.layers import (
     SpatialSeparableConv,
     StaticShiftMax,
 )
+from micronet_mm.utils.numerics import max_relative_error
 
-from .helpers import max_relative_error, randomize_
+from .helpers import randomize_
 
 ARCHS = ('4m', 'm0', 'm1', 'm2', 'm3')
 BACKENDS = ('torch', 'onnxruntime')

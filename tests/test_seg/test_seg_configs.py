@@ -8,8 +8,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
-from micronet_mm.utils.flops import TensorModeWrapper, paper_madds
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
+from micronet_mm.utils.flops import paper_madds
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 from tests.helpers.tools import REPO, run_tool
 
 from .helpers import CITYSCAPES_CONFIGS, SYNTH_CONFIG
@@ -80,7 +84,7 @@ def test_output_stride_16_and_logits_at_stride_8(arch):
 def test_paper_training_setting(arch):
     cfg = Config.fromfile(_config(arch))
     assert cfg.default_scope == 'mmseg'
-    assert cfg.custom_imports == dict(imports=['micronet_mm'],
+    assert cfg.custom_imports == dict(imports=['micronet_mm.seg'],
                                       allow_failed_imports=False)
     # 240 epochs of the 2975 fine train images at batch 16
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
@@ -116,7 +120,7 @@ def test_cityscapes_dataset_is_mmseg_cityscapes():
     from mmseg.datasets import CityscapesDataset
     from mmseg.registry import DATASETS
 
-    import micronet_mm  # noqa: F401
+    import micronet_mm.seg  # noqa: F401
     checked = DATASETS.get('CheckedCityscapesDataset')
     assert issubclass(checked, CityscapesDataset)
 

@@ -110,7 +110,6 @@ def test_inference_api_round_trip(trained):
     predictions of tools/test.py."""
     from mmseg.apis import inference_model, init_model
 
-    import micronet_mm  # noqa: F401
     model = init_model(trained['config'], str(trained['ckpt']),
                        device='cpu')
     assert model.dataset_meta['classes'][0] == 'road'

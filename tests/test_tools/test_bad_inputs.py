@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config
+from benchmarks.tiny_runs import SEG_CONFIG, TOOL_ENV, write_config
+from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import REPO, run_tool
-from tests.helpers.training import SEG_CONFIG, TOOL_ENV, write_config
 
 
 def _load_train_tool():
@@ -25,13 +25,6 @@ def _load_train_tool():
 @pytest.fixture(scope='module')
 def train_tool():
     return _load_train_tool()
-
-
-@pytest.fixture(autouse=True)
-def _restore_determinism_flag():
-    yield
-    # the tiny configs ask for deterministic algorithms, process-wide
-    torch.use_deterministic_algorithms(False)
 
 
 def _exit_message(train_tool, *argv):
@@ -65,8 +58,11 @@ def test_corrupt_image_is_named_then_skipped_and_counted(seg_data, tmp_path):
     out = proc.stdout + proc.stderr
     assert f'skipped {bad}: truncated PNG' in out
     assert 'bad training image(s) skipped so far (iteration' in out
-    assert 'skip_bad_images: 1 bad training image(s) skipped' in out or \
-        'skip_bad_images: 2 bad training image(s) skipped' in out
+    # the dataset redraws a random sample for a skipped one, which may be
+    # the bad file again: the summary counts every skip the loader logged
+    skips = out.count(f'skipped {bad}: truncated PNG')
+    assert skips >= 1
+    assert f'skip_bad_images: {skips} bad training image(s) skipped' in out
     assert (tmp_path / 'skip' / 'iter_4.pth').is_file()
 
 

@@ -11,8 +11,9 @@ import sys
 import pytest
 import torch
 
+from benchmarks.tiny_runs import TOOL_ENV, read_scalars
 from tests.helpers.tools import REPO
-from tests.helpers.training import TOOL_ENV, read_scalars, weights
+from tests.helpers.training import weights
 
 # How far a 2-process run may land from the 1-process reference. The
 # tiny schedules are measured with `benchmarks/dist_equivalence.py

@@ -9,18 +9,16 @@ import re
 import shutil
 import time
 
+from benchmarks.tiny_runs import TOOL_ENV, read_scalars, train_losses
 from micronet_mm.engine.config_setup import (
     find_resume_checkpoint,
     is_complete_checkpoint,
 )
 from tests.helpers.tools import run_tool
 from tests.helpers.training import (
-    TOOL_ENV,
     assert_same_weights,
     kill,
-    read_scalars,
     start_tool,
-    train_losses,
     wait_for,
 )
 

@@ -61,7 +61,7 @@ def load_source(path: str, unsafe: bool):
 
 def verify(config: str, state_dict) -> None:
     """Strict load into the config's model: no missing/unexpected keys."""
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     model, _ = build_model_from_config(config)
     result = model.load_state_dict(state_dict, strict=False)
     if result.missing_keys or result.unexpected_keys:
