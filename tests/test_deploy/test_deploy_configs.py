@@ -38,6 +38,7 @@ def test_classification_configs_are_found():
     assert any(_task(c) == 'cls' for c in CONFIGS)
 
 
+@pytest.mark.slow  # every config
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_fused_config_model_equals_training_form(config):
     model, _ = build_model_from_config(config)
@@ -50,6 +51,7 @@ def test_fused_config_model_equals_training_form(config):
             assert max_relative_error(reference(x), fused(x)) < 1e-4
 
 
+@pytest.mark.slow  # every config
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_onnx_export_matches_pytorch(config, tmp_path):
     model, _ = build_model_from_config(config)

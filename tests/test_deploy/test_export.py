@@ -97,6 +97,7 @@ def test_wrong_arch_checkpoint_message(tmp_path):
         load_checkpoint_strict(MicroNet('m0'), str(tmp_path / 'none.pth'))
 
 
+@pytest.mark.slow  # runs tools/deploy/export_onnx.py
 def test_cli_exports_a_config(tmp_path):
     out = tmp_path / 'm0.onnx'
     proc = run_tool(EXPORT, CLS, '--out', str(out), '--shape', '64', '80')

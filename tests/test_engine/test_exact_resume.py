@@ -32,6 +32,8 @@ from micronet_mm.engine.config_setup import (
 
 micronet_mm.register_task('engine')  # the hooks, built by name
 
+pytestmark = pytest.mark.slow  # a dozen short Runner trainings
+
 _IDS = itertools.count()
 
 

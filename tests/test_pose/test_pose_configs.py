@@ -138,6 +138,7 @@ def complexities():
     return result
 
 
+@pytest.mark.slow  # MAdds of four models
 def test_madds_targets(complexities):
     madds = {a: c['madds'] / 1e6 for a, c in complexities.items()}
     assert abs(madds['m0'] / 77 - 1) <= 0.05, madds

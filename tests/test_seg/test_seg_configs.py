@@ -42,15 +42,18 @@ def madds():
     return out
 
 
+@pytest.mark.slow  # MAdds of four models at 1024x2048
 @pytest.mark.parametrize('arch', sorted(TARGETS))
 def test_madds_match_the_paper(madds, arch):
     assert abs(madds[arch] / TARGETS[arch] - 1) <= 0.05, madds
 
 
+@pytest.mark.slow  # MAdds of four models at 1024x2048
 def test_m1_lies_between_m0_and_m2(madds):
     assert madds['m0'] < madds['m1'] < madds['m2'] < madds['m3']
 
 
+@pytest.mark.slow  # runs tools/analysis/get_flops.py
 def test_get_flops_tool_on_a_seg_config():
     """The number in docs/en/mraspp_head.md comes from this command."""
     out = run_tool('tools/analysis/get_flops.py', _config('m0'),

@@ -18,6 +18,8 @@ from tests.helpers.tools import REPO, run_tool
 
 from .helpers import CITYSCAPES_CONFIGS, TOOL_ENV, write_fast_config
 
+pytestmark = pytest.mark.slow  # trains and runs the tools
+
 ITERS = 40
 
 

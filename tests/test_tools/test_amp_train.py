@@ -12,6 +12,8 @@ from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import run_tool
 from tests.helpers.training import weights
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 CASES = {
     # task: (config values, checkpoint, input (N, C, H, W))
     'cls': (dict(epochs=1), 'epoch_1.pth', (2, 3, 32, 32)),

@@ -13,6 +13,8 @@ from benchmarks.tiny_runs import SEG_CONFIG, TOOL_ENV, write_config
 from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import REPO, run_tool
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 
 def _load_train_tool():
     spec = importlib.util.spec_from_file_location(

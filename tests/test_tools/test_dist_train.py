@@ -15,6 +15,8 @@ from benchmarks.tiny_runs import TOOL_ENV, read_scalars
 from tests.helpers.tools import REPO
 from tests.helpers.training import weights
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 # How far a 2-process run may land from the 1-process reference. The
 # tiny schedules are measured with `benchmarks/dist_equivalence.py
 # --schedule tiny --seeds 0,1,2,3` (table in docs/en/scaling_out.md):

@@ -11,6 +11,8 @@ from tests.helpers.official_micronet import (
 )
 from tests.helpers.tools import REPO, run_tool
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 # official name -> (our arch, config)
 CASES = {
     'official-m0': ('4m', 'configs/cls/micronet_4m_in1k.py'),

@@ -9,6 +9,8 @@ import re
 import shutil
 import time
 
+import pytest
+
 from benchmarks.tiny_runs import TOOL_ENV, read_scalars, train_losses
 from micronet_mm.engine.config_setup import (
     find_resume_checkpoint,
@@ -21,6 +23,8 @@ from tests.helpers.training import (
     start_tool,
     wait_for,
 )
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 
 def test_same_seed_same_losses_and_weights(seg_reference, tmp_path):

@@ -12,6 +12,8 @@ import torch
 from tests.helpers.tools import REPO, run_tool
 from tests.helpers.training import write_two_class_folder
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 CONFIG = '''
 _base_ = [{base!r}]
 data_root = {root!r}
