@@ -13,6 +13,7 @@ from micronet_mm.deploy.export import (
 )
 from micronet_mm.models.backbones import MicroNet
 from micronet_mm.utils.numerics import max_relative_error
+from tests.helpers.marks import sweep
 from tests.helpers.tools import REPO, run_tool
 
 from .helpers import randomize_
@@ -21,7 +22,7 @@ EXPORT = osp.join('tools', 'deploy', 'export_onnx.py')
 CLS = osp.join(REPO, 'configs', 'cls', 'micronet_m0_in1k.py')
 
 
-@pytest.mark.parametrize('arch', ['4m', 'm2'])
+@pytest.mark.parametrize('arch', sweep(['4m', 'm2'], fast=('4m', )))
 @pytest.mark.parametrize('backend', ['onnxruntime', 'torch'])
 def test_backbone_onnx_parity_dynamic_shapes(arch, backend, tmp_path):
     # output stride 16 backbone with two outputs; the torch-backend fuse

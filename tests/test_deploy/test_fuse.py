@@ -34,6 +34,7 @@ from micronet_mm.models.layers import (
     StaticShiftMax,
 )
 from micronet_mm.utils.numerics import max_relative_error
+from tests.helpers.marks import sweep
 
 from .helpers import randomize_
 
@@ -54,7 +55,7 @@ def _backbone(arch, output_stride=32, **kwargs):
 
 
 @pytest.mark.parametrize('output_stride', sorted(OUTPUT_STRIDES))
-@pytest.mark.parametrize('arch', ARCHS)
+@pytest.mark.parametrize('arch', sweep(ARCHS, fast=('m0', )))
 def test_backbone_equal_every_arch_and_output_stride(arch, output_stride):
     # every layer returned: the logical channel order must be restored at
     # each of them, not only at the end; non-square, odd-sized input
