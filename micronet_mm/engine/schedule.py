@@ -47,7 +47,11 @@ def main(argv=None) -> int:
     if len(argv) != 2 or not argv[1].isdigit():
         sys.exit('usage: python -m micronet_mm.engine.schedule CONFIG ITERS')
     cfg = Config.fromfile(argv[0], import_custom_modules=False)
-    for key, value in short_schedule(cfg, int(argv[1])).items():
+    try:
+        options = short_schedule(cfg, int(argv[1]))
+    except ValueError as err:
+        sys.exit(f'{argv[0]}: {err}')
+    for key, value in options.items():
         sys.stdout.write(f'{key}={value}\n')
     return 0
 
