@@ -186,7 +186,11 @@ def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
         timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     log = proc.stdout + proc.stderr
-    assert 'gloo' in log or 'Distributed launcher: pytorch' in log
+    # mmengine's runtime environment: two processes over gloo
+    assert 'Distributed launcher: pytorch' in log
+    assert 'Distributed training: True' in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
+    assert "'backend': 'gloo'" in log
     assert (work / 'iter_4.pth').is_file()
     state = torch.load(work / 'iter_4.pth', weights_only=False)
     # SyncBN would have failed on CPU; the configs' BN trained across ranks
