@@ -7,10 +7,10 @@ configs' ``custom_imports`` do this; see :mod:`micronet_mm.registry`). The
 package also lets mmengine checkpoints load under torch >= 2.6 (see
 :mod:`micronet_mm.utils.checkpoint`).
 """
-from .registry import register_all_modules, register_task
+from .registry import register_task
 from .utils.checkpoint import allow_mmengine_checkpoint_globals
 from .version import __version__
 
 allow_mmengine_checkpoint_globals()
 
-__all__ = ['__version__', 'register_all_modules', 'register_task']
+__all__ = ['__version__', 'register_task']

@@ -52,7 +52,6 @@ _REGISTRATIONS: Dict[str, Dict[str, List[tuple]]] = {
         ],
     },
 }
-TASKS = ('cls', 'seg', 'pose')
 _PACKAGES = dict(engine='mmengine', cls='mmpretrain', seg='mmsegmentation',
                  pose='mmpose')
 # config default_scope -> task
@@ -105,17 +104,3 @@ def register_task(task: str) -> Dict[str, List[str]]:
                     f'not installed ({err})') from err
     return done
 
-
-def register_all_modules() -> Dict[str, List[str]]:
-    """Register every task whose OpenMMLab package is installed.
-
-    Returns:
-        dict: Registry module name -> names registered in it.
-    """
-    done = {}
-    for task in TASKS:
-        try:
-            done.update(register_task(task))
-        except ImportError:
-            continue
-    return done

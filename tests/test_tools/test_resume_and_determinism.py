@@ -67,7 +67,7 @@ def test_sigkill_at_random_moments_always_resumes(seg_reference, tmp_path):
     config, reference = seg_reference
     slow = tmp_path / 'slow.py'
     slow.write_text(f'_base_ = [{config!r}]\ncustom_imports = dict(imports='
-                    "['micronet_mm', 'tests.helpers.slow_disk'], "
+                    "['micronet_mm.seg', 'tests.helpers.slow_disk'], "
                     'allow_failed_imports=False)\n')
     work = tmp_path / 'work'
     log = str(tmp_path / 'train.log')
