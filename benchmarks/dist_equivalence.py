@@ -27,7 +27,7 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.helpers.training import (  # noqa: E402
+from benchmarks.tiny_runs import (  # noqa: E402
     TOOL_ENV,
     read_scalars,
     write_config,

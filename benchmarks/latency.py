@@ -42,8 +42,7 @@ import json
 import os
 import os.path as osp
 import sys
-import time
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -53,7 +52,9 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
+from benchmarks.timing import interleaved  # noqa: E402
 from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
+from micronet_mm.utils.numerics import randomize_batchnorm  # noqa: E402
 
 TASKS = dict(
     cls=dict(shape=(224, 224), threads=1, archs=('4m', 'm0', 'm1', 'm2',
@@ -68,25 +69,9 @@ COMMAND = '.venv/bin/python benchmarks/latency.py --update-readme'
 
 
 # ---------------------------------------------------------------- models
-def _randomize_norms(model: torch.nn.Module, seed: int = 0):
-    """Random BatchNorm statistics and affine parameters: folding then
-    yields non-zero biases everywhere, as with trained weights."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                n = m.num_features
-                m.running_mean.copy_(torch.rand(n, generator=gen) * .2 - .1)
-                m.running_var.copy_(torch.rand(n, generator=gen) * .5 + .75)
-                if m.weight is not None:
-                    m.weight.copy_(torch.rand(n, generator=gen) * .5 + .75)
-                    m.bias.copy_(torch.rand(n, generator=gen) * .2 - .1)
-    return model.eval()
-
-
 def micronet_configs(task: str) -> Dict[str, str]:
     """arch -> config path of the task (first config per arch)."""
-    from micronet_mm.apis import load_config
+    from micronet_mm.utils.config import load_config
     found = {}
     for path in sorted(glob.glob(osp.join(REPO, 'configs', task, '*.py'))):
         if 'mutual' in osp.basename(path) or 'synthetic' in path:
@@ -113,18 +98,20 @@ class Entry:
 def build_entries(task: str) -> List[Entry]:
     """The MicroNets whose configs exist, then the peers (first first)."""
     from benchmarks.peers import peers
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     entries = []
     for arch, path in micronet_configs(task).items():
         model, _ = build_model_from_config(path)
         entries.append(
-            Entry(f'MicroNet-{arch.upper()}', _randomize_norms(model), True,
-                  False, osp.relpath(path, REPO)))
+            Entry(f'MicroNet-{arch.upper()}',
+                  randomize_batchnorm(model).eval(), True, False,
+                  osp.relpath(path, REPO)))
     if not entries:
         return entries
     for name, (model, source, tensor_mode) in peers(task).items():
         entries.append(
-            Entry(name, _randomize_norms(model), tensor_mode, True, source))
+            Entry(name, randomize_batchnorm(model).eval(), tensor_mode, True,
+                  source))
     return entries
 
 
@@ -138,8 +125,8 @@ def _onnx_bytes(module: torch.nn.Module, x: torch.Tensor) -> bytes:
 
 
 def _tensor_forward(model, tensor_mode):
-    from micronet_mm.deploy.export import TensorForward
-    return TensorForward(model).eval() if tensor_mode else model.eval()
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
+    return TensorModeWrapper(model).eval() if tensor_mode else model.eval()
 
 
 def _deploy_form(entry: Entry, backend: str) -> torch.nn.Module:
@@ -264,27 +251,6 @@ def _ov_call(compiled, xn):
         return request.infer({0: xn})[0]
 
     return call
-
-
-def interleaved(fns: Dict[tuple, Callable], rounds: int,
-                runs: int) -> Dict[tuple, dict]:
-    """Median (and minimum) milliseconds; the callables take turns
-    ``rounds`` times, each turn timing ``runs`` calls, after one warm-up
-    call each."""
-    for fn in fns.values():
-        fn()
-    times = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            for _ in range(runs):
-                start = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - start)
-    return {
-        name: dict(median=float(np.median(v)) * 1e3,
-                   min=float(np.min(v)) * 1e3)
-        for name, v in times.items()
-    }
 
 
 def _no_grad(module, x):

@@ -61,6 +61,7 @@ if REPO not in sys.path:
 
 from benchmarks.machine import cpu_name  # noqa: E402
 from benchmarks.peers import RTMPOSE_T_CONFIG, add_ratios  # noqa: E402
+from benchmarks.timing import interleaved  # noqa: E402
 from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 MICRONET = {
@@ -79,16 +80,6 @@ SHAPE = (256, 192)
 OPTIONAL_PACKAGES = {'Albumentation': 'albumentations'}
 
 
-def mmpose_config(rel_path: str) -> str:
-    """Path of a config shipped in mmpose's ``.mim`` folder."""
-    import mmpose
-    path = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', rel_path)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'mmpose config {rel_path} not found under '
-                                f'{osp.dirname(path)}')
-    return path
-
-
 def model_config(name: str, data_root: str):
     """Config of ``name`` with the synthetic set's data and test protocol.
 
@@ -105,13 +96,14 @@ def model_config(name: str, data_root: str):
     from mmengine.config import Config
 
     from micronet_mm.engine import replace_sync_bn
+    from micronet_mm.utils.config import installed_config
     data_cfg = Config.fromfile(SYNTHETIC)
     notes = []
     if name == 'mobilenetv2':
-        cfg = Config.fromfile(mmpose_config(MOBILENETV2))
+        cfg = Config.fromfile(installed_config('mmpose', MOBILENETV2))
         cfg.model.backbone.init_cfg = None
     elif name == RTMPOSE:
-        cfg = Config.fromfile(mmpose_config(RTMPOSE_T_CONFIG))
+        cfg = Config.fromfile(installed_config('mmpose', RTMPOSE_T_CONFIG))
         cfg.model.backbone.init_cfg = None
         replace_sync_bn(cfg.model)
     else:
@@ -171,52 +163,31 @@ def with_input_size(cfg, width: int, height: int):
     return cfg
 
 
-class _Adapter(torch.nn.Module):
-    """``model(x)`` -> the pose estimator's raw heatmaps (tensor mode)."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x, None, mode='tensor')
-
-
 def build_model(cfg):
-    from mmengine.registry import DefaultScope, init_default_scope
-    init_default_scope('mmpose')
-    if cfg.get('custom_imports'):
-        import micronet_mm  # noqa: F401
-    from mmpose.registry import MODELS
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        return MODELS.build(copy.deepcopy(cfg.model))
+    from micronet_mm.utils.config import build_in_scope
+    return build_in_scope(cfg.model, 'mmpose')
 
 
 def complexity_of(cfg) -> dict:
     from micronet_mm.utils.flops import complexity
-    model = build_model(cfg)
-    return complexity(_Adapter(model), SHAPE)
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
+    return complexity(TensorModeWrapper(build_model(cfg)), SHAPE)
 
 
 def latency_ms(cfg, runs: int = 20) -> float:
     """Median forward time of one 256x192 crop, 1 thread, batch 1."""
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        model = _Adapter(build_model(cfg)).eval()
+        model = TensorModeWrapper(build_model(cfg)).eval()
         x = torch.rand(1, 3, *SHAPE)
-        times = []
         with torch.no_grad():
-            for _ in range(3):
-                model(x)
-            for _ in range(runs):
-                start = time.perf_counter()
-                model(x)
-                times.append(time.perf_counter() - start)
+            times = interleaved({'model': lambda: model(x)}, rounds=runs,
+                                warmup=3)
     finally:
         torch.set_num_threads(threads)
-    times.sort()
-    return 1000 * times[len(times) // 2]
+    return times['model']['median']
 
 
 def _time_budget_hook(budget: float, eval_every: Optional[float],
@@ -463,7 +434,6 @@ def main(argv=None):
                  f'{args.input_size}')
     if args.train_threads:
         torch.set_num_threads(args.train_threads)
-    import micronet_mm  # noqa: F401  (registers the modules)
     data_params = ensure_dataset(args.data_root)
     result = dict(
         conditions=dict(

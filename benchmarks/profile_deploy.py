@@ -37,9 +37,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from benchmarks.latency import _randomize_norms  # noqa: E402
 from benchmarks.machine import cpu_name  # noqa: E402
 from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
+from micronet_mm.utils.numerics import randomize_batchnorm  # noqa: E402
 
 CASES = (
     ('seg', 'configs/seg/micronet_m3_mraspp_cityscapes.py', (1024, 2048), 2),
@@ -136,14 +136,14 @@ def profile_openvino(model_bytes, x, threads, runs, scopes, kernels):
 
 
 def run(runs: int) -> dict:
-    from micronet_mm.apis import build_model_from_config
     from micronet_mm.deploy import fuse
-    from micronet_mm.deploy.export import TensorForward
+    from micronet_mm.utils.config import build_model_from_config
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
     results = []
     for task, config, (h, w), threads in CASES:
         torch.set_num_threads(threads)
         model, _ = build_model_from_config(osp.join(REPO, config))
-        _randomize_norms(model)
+        randomize_batchnorm(model).eval()
         x = torch.randn(1, 3, h, w)
         for label, backend, runtime in (
                 ('onnxruntime, portable export', 'onnxruntime',
@@ -153,7 +153,7 @@ def run(runs: int) -> dict:
             fused = fuse(model, backend=backend)
             buf = io.BytesIO()
             with torch.no_grad():
-                torch.onnx.export(TensorForward(fused), (x, ), buf,
+                torch.onnx.export(TensorModeWrapper(fused), (x, ), buf,
                                   opset_version=17, input_names=['input'],
                                   dynamo=False)
             scopes = shift_max_scopes(fused)

@@ -49,7 +49,6 @@ from typing import Dict, List
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 
@@ -59,6 +58,7 @@ if REPO not in sys.path:
 
 from benchmarks.machine import cpu_name  # noqa: E402
 from benchmarks.peers import LRASPP_OS16, add_ratios  # noqa: E402
+from benchmarks.timing import interleaved  # noqa: E402
 from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
 SYNTH_CONFIG = osp.join(REPO, 'configs', 'seg',
@@ -83,45 +83,37 @@ def _config_path(name: str) -> str:
         return osp.join(REPO, 'configs', 'seg',
                         f'micronet_{name}_mraspp_cityscapes.py')
     if name == PEER:
-        import mmseg
-        path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs',
-                        PEER_CONFIG)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'mmseg config {PEER_CONFIG} is not '
-                                    f'shipped with this mmseg ({path})')
-        return path
+        from micronet_mm.utils.config import installed_config
+        return installed_config('mmseg', PEER_CONFIG)
     raise ValueError(f'unknown model {name!r}; choose from '
                      f'{", ".join(ARCHS + PEERS)}')
 
 
 def model_dict(name: str) -> dict:
-    """The model config of ``name`` with BN instead of SyncBN and no
-    pretrained weights."""
+    """The model config of ``name`` without pretrained weights."""
     from mmengine.config import Config
-
-    import micronet_mm  # noqa: F401
-    from micronet_mm.engine import replace_sync_bn
     if name == PAPER_PEER:
         return copy.deepcopy(LRASPP_OS16)
     cfg = Config.fromfile(_config_path(name)).model
-    replace_sync_bn(cfg)
     cfg.pop('pretrained', None)
     cfg.backbone.pop('init_cfg', None)
     return cfg.to_dict()
 
 
 def build(name: str) -> torch.nn.Module:
-    from mmengine.registry import DefaultScope, init_default_scope
-    init_default_scope('mmseg')
-    from mmengine.registry import MODELS
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        return MODELS.build(model_dict(name)).eval()
+    """``name``'s model in eval mode, SyncBN (distributed training only)
+    reverted to BN."""
+    from mmengine.model import revert_sync_batchnorm
+
+    from micronet_mm.utils.config import build_in_scope
+    return revert_sync_batchnorm(build_in_scope(model_dict(name),
+                                                'mmseg')).eval()
 
 
 # ------------------------------------------------------------ complexity
 def complexity(name: str) -> dict:
-    from micronet_mm.utils.flops import TensorModeWrapper
     from micronet_mm.utils.flops import complexity as count
+    from micronet_mm.utils.tensor_mode import TensorModeWrapper
     result = count(TensorModeWrapper(build(name)), FULL)
     return dict(madds=result['madds'], stock_flops=result['stock_flops'],
                 params=result['params'])
@@ -141,15 +133,9 @@ def latency(names: List[str], rounds: int) -> Dict[str, float]:
                                    align_corners=False)
             return logits.argmax(1)
 
-    for model in models.values():  # warm-up (allocator, oneDNN kernels)
-        predict(model)
-    times = {name: [] for name in names}
-    for _ in range(rounds):
-        for name, model in models.items():
-            start = time.perf_counter()
-            predict(model)
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    times = interleaved({name: (lambda m=model: predict(m))
+                         for name, model in models.items()}, rounds)
+    return {name: t['median'] / 1e3 for name, t in times.items()}
 
 
 # ------------------------------------------------------------- toy train
@@ -196,7 +182,7 @@ def toy_train(name: str, iters: int, evals: int, data_root: str,
     from mmengine.runner import Runner
     from torch import nn
 
-    import micronet_mm  # noqa: F401
+    from micronet_mm.engine.short_schedule import short_schedule
     cfg = Config.fromfile(config)
     if name != 'm0':
         preprocessor = cfg.model.data_preprocessor
@@ -207,12 +193,7 @@ def toy_train(name: str, iters: int, evals: int, data_root: str,
         cfg.model.decode_head.loss_decode = loss
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].dataset.data_root = data_root
-    warmup = max(1, min(cfg.param_scheduler[0].end, iters // 10))
-    cfg.param_scheduler[0].end = warmup
-    cfg.param_scheduler[1].begin = warmup
-    cfg.param_scheduler[1].end = iters
-    cfg.param_scheduler[1].T_max = iters - warmup
-    cfg.train_cfg.max_iters = iters
+    cfg.merge_from_dict(short_schedule(cfg, iters))
     cfg.train_cfg.val_interval = max(1, iters // evals)
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', by_epoch=False, interval=10 * iters,

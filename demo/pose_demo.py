@@ -95,7 +95,7 @@ def main(argv=None) -> int:
         print(f'error: {args.out_file} exists; pass --force to replace it',
               file=sys.stderr)
         return 1
-    from micronet_mm.pose_inference import (
+    from micronet_mm.apis import (
         check_bboxes,
         inference_pose,
         init_pose_model,

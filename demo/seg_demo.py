@@ -7,9 +7,9 @@ Usage:
 
 Checks CONFIG and CHECKPOINT as the training tools do (a segmentation
 config; a checkpoint of the same task, arch and data, see
-``micronet_mm.apis.check_checkpoint``), runs ``mmseg.apis.init_model`` /
-``inference_model`` (SyncBN layers of multi-GPU configs are turned into BN
-first, so CPU inference works with any config) and writes the image
+``micronet_mm.utils.config.check_checkpoint``), runs
+``mmseg.apis.init_model`` / ``inference_model`` through
+``micronet_mm.apis`` (which also checks the image) and writes the image
 blended with the class colours of the prediction. A checkpoint without
 ``meta`` gets the class names of the config's dataset. Prints the share
 of pixels per predicted class. Refuses to replace an existing
@@ -24,7 +24,6 @@ import argparse
 import os.path as osp
 import sys
 
-import cv2
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -59,39 +58,15 @@ def segment(img_path, config, checkpoint, device='cpu'):
         ``SegDataSample`` (``pred_sem_seg`` of shape (1, H, W)) and the
         image as an (H, W, 3) RGB array.
     """
-    from mmseg.apis import inference_model, init_model
-
-    import micronet_mm  # noqa: F401 (registers our modules)
-    from micronet_mm.apis import (
-        check_checkpoint,
-        check_config_task,
-        config_dataset_meta,
-        load_config,
-    )
-    from micronet_mm.engine import replace_sync_bn
-
-    cfg = load_config(config)
-    check_config_task(cfg, 'mmseg', config, 'seg_demo')
-    if not device.startswith('cuda'):
-        # mmseg's init_model keeps SyncBN; SyncBatchNorm has no CPU kernel
-        # for training and eval-mode use needs no synchronisation
-        replace_sync_bn(cfg.model)
-    # the checkpoint is checked against the built model before loading
-    # (mmseg's init_model loads any checkpoint non-strictly)
-    model = init_model(cfg, None, device=device)
-    ckpt = check_checkpoint(checkpoint, cfg, model, config)
-    model.load_state_dict(ckpt['state_dict'])
-    meta = (ckpt.get('meta') or {}).get('dataset_meta')
-    if not meta:
-        meta = config_dataset_meta(cfg)
+    from micronet_mm.apis import inference_seg, init_seg_model, read_image
+    from micronet_mm.utils.checkpoint import read_checkpoint
+    model = init_seg_model(config, checkpoint, device=device)
+    if not (read_checkpoint(checkpoint).get('meta') or {}).get(
+            'dataset_meta'):
         print(f'note: {checkpoint} has no meta (class names, palette): '
               f'using those of the dataset of {config}')
-    model.dataset_meta = dict(classes=meta['classes'],
-                              palette=meta['palette'])
-    image = cv2.imread(img_path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'cannot read image {img_path!r}')
-    result = inference_model(model, img_path)
+    image = read_image(img_path)
+    result = inference_seg(model, image)
     return model, result, image[..., ::-1].copy()
 
 

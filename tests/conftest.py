@@ -1,4 +1,5 @@
 import pytest
+import torch
 from mmengine.registry import DefaultScope
 
 from tests.helpers.tools import REPO, SHARED_DATA
@@ -13,6 +14,13 @@ def _restore_default_scope():
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(before)
+
+
+@pytest.fixture(autouse=True)
+def _restore_determinism_flag():
+    yield
+    # a config's randomness.deterministic switches this on process-wide
+    torch.use_deterministic_algorithms(False)
 
 
 @pytest.fixture

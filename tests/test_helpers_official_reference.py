@@ -166,6 +166,7 @@ def test_config_lookup():
         get_official_config('official-m9')
 
 
+@pytest.mark.slow  # builds the large reference models
 @pytest.mark.parametrize('name', ['official-m0', 'official-m3'])
 def test_random_state_dict_is_deterministic_and_usable(models, name):
     sd = random_official_state_dict(name, seed=3)

@@ -51,14 +51,11 @@ ln -sfn "$(basename "$WORK")" "$RUNS/latest"
 OPTIONS=("data_root=$DATA")
 if [ -n "${QUICKSTART_ITERS:-}" ]; then
     ITERS=$QUICKSTART_ITERS
-    # warm-up: the config's 50 iterations, at most a tenth of the run
-    WARM=$(( ITERS / 10 < 50 ? ITERS / 10 : 50 )); WARM=$(( WARM < 1 ? 1 : WARM ))
-    OPTIONS+=("train_cfg.max_iters=$ITERS"
+    # max_iters and the warm-up/cosine schedule shortened to ITERS
+    SCHEDULE_TEXT=$("$PYTHON" -m micronet_mm.engine.short_schedule "$CONFIG" "$ITERS")
+    mapfile -t SCHEDULE <<< "$SCHEDULE_TEXT"
+    OPTIONS+=("${SCHEDULE[@]}"
               "train_cfg.val_interval=$ITERS"
-              "param_scheduler.0.end=$WARM"
-              "param_scheduler.1.begin=$WARM"
-              "param_scheduler.1.end=$ITERS"
-              "param_scheduler.1.T_max=$(( ITERS - WARM > 1 ? ITERS - WARM : 1 ))"
               "default_hooks.checkpoint.interval=$ITERS")
 fi
 

@@ -16,7 +16,6 @@ import argparse
 import os
 import sys
 
-from micronet_mm.apis import ConfigError, clear_build_errors
 from micronet_mm.datasets.transforms import BadImageError
 from micronet_mm.engine import (
     IncompatibleCheckpointError,
@@ -26,6 +25,7 @@ from micronet_mm.engine import (
 from micronet_mm.engine.dist import init_cpu_distributed
 from micronet_mm.engine.preflight import check_data_paths, splits_used
 from micronet_mm.engine.schedule import EffectiveScheduleHook
+from micronet_mm.utils.config import ConfigError, clear_build_errors
 
 
 def parse_args(argv=None):

@@ -1,6 +1,6 @@
 # mmpretrain runtime shared by the classification configs
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['micronet_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['micronet_mm.cls'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,6 +1,6 @@
 # mmpose runtime shared by the pose configs
 default_scope = 'mmpose'
-custom_imports = dict(imports=['micronet_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['micronet_mm.pose'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,6 +1,6 @@
 # mmseg runtime shared by the segmentation configs
 default_scope = 'mmseg'
-custom_imports = dict(imports=['micronet_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['micronet_mm.seg'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

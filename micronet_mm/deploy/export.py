@@ -9,51 +9,21 @@ heatmaps for mmpose estimators. The input is the *normalised* image batch
 the graph.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..utils.checkpoint import check_state_dict_fits, read_checkpoint
 from ..utils.fileio import atomic_write
+from ..utils.numerics import max_relative_error
+from ..utils.tensor_mode import TensorModeWrapper
 from .fuse import fuse
 from .session import InferenceSession
 
 
 class ExportError(RuntimeError):
     """Export or its parity check failed; nothing was written."""
-
-
-class TensorForward(nn.Module):
-    """``model(inputs, None, mode='tensor')`` (OpenMMLab models) or
-    ``model(inputs)`` (plain modules) as a one-input module whose output is
-    a tensor or a tuple of tensors."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-        self.tensor_mode = _has_tensor_mode(model)
-
-    def forward(self, inputs: torch.Tensor):
-        if self.tensor_mode:
-            # mmpose's forward takes data_samples positionally
-            out = self.model(inputs, data_samples=None, mode='tensor')
-        else:
-            out = self.model(inputs)
-        if isinstance(out, (list, tuple)):
-            return tuple(out)
-        if isinstance(out, dict):
-            return tuple(out[k] for k in sorted(out))
-        return out
-
-
-def _has_tensor_mode(model: nn.Module) -> bool:
-    try:
-        from mmengine.model import BaseModel
-    except ImportError:  # pragma: no cover - mmengine is a dependency
-        return False
-    return isinstance(model, BaseModel)
 
 
 def _as_tuple(out) -> Tuple[torch.Tensor, ...]:
@@ -79,19 +49,6 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str,
     model.load_state_dict(state, strict=True)
 
 
-def relative_error(reference: Sequence[np.ndarray],
-                   actual: Sequence[np.ndarray]) -> float:
-    """``max |a - b| / max |a|`` over the outputs (largest over them)."""
-    worst = 0.0
-    for a, b in zip(reference, actual):
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        if a.shape != b.shape:
-            raise ExportError(f'output shape {b.shape} differs from '
-                              f'PyTorch {a.shape}')
-        scale = max(float(np.abs(a).max()), 1e-12)
-        worst = max(worst, float(np.abs(a - b).max()) / scale)
-    return worst
 
 
 def _export(module: nn.Module, inputs: torch.Tensor, path: str,
@@ -182,8 +139,8 @@ def export_onnx(model: nn.Module,
     if h <= 0 or w <= 0:
         raise ValueError(f'input shape must be positive, got {h}x{w}')
     model = model.eval()
-    reference = TensorForward(model).eval()
-    deployed = TensorForward(
+    reference = TensorModeWrapper(model).eval()
+    deployed = TensorModeWrapper(
         fused if fused is not None else fuse(model, backend=backend))
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(1, 3, h, w, generator=generator)
@@ -206,8 +163,7 @@ def export_onnx(model: nn.Module,
     with torch.no_grad():
         other = _as_tuple(reference(
             torch.randn(1, 3, h, w, generator=generator)))
-    sensitivity = relative_error([o.numpy() for o in ref_out],
-                                 [o.numpy() for o in other])
+    sensitivity = max_relative_error(ref_out, other)
 
     with atomic_write(path) as tmp:
         try:
@@ -221,7 +177,11 @@ def export_onnx(model: nn.Module,
         results = []
         for batch, expected in checks:
             got = session.run(batch.numpy())
-            err = relative_error([e.numpy() for e in expected], got)
+            try:
+                err = max_relative_error(expected, got)
+            except ValueError as mismatch:
+                raise ExportError(
+                    f'{session.backend} {mismatch}') from mismatch
             results.append(
                 dict(shape=list(batch.shape), rel_err=float(err)))
             if not err < tolerance:

@@ -14,9 +14,10 @@ from typing import Dict, Optional, Sequence
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
 
-from ..apis import load_config
 from ..datasets.transforms import install_data_checks
+from ..utils.config import load_config
 
 
 def _has_cuda() -> bool:
@@ -35,6 +36,20 @@ class CachedTextConfig(Config):
     unformatted text (milliseconds) keys a cache of the formatted one, so
     the output is unchanged and a modified config is formatted again.
     """
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> 'CachedTextConfig':
+        """The same config (a copy) as a :class:`CachedTextConfig`.
+
+        Args:
+            cfg (Config): A loaded config.
+
+        Returns:
+            CachedTextConfig: Same content, text, file name and
+            environment variables.
+        """
+        return cls(cfg.to_dict(), cfg_text=cfg.text, filename=cfg.filename,
+                   env_variables=cfg.env_variables)
 
     @property
     def pretty_text(self) -> str:
@@ -127,21 +142,22 @@ def _checkpoints(work_dir: str):
 def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint ``--resume`` continues from.
 
-    ``last_checkpoint`` when it points to a complete file, else the newest
-    complete ``*.pth`` in the work dir, else None (nothing to resume).
+    mmengine's :func:`find_latest_checkpoint` (the ``last_checkpoint``
+    pointer) when it names a complete file, else the newest complete
+    ``*.pth`` in the work dir, else None (nothing to resume). Kept on top of
+    mmengine's ``resume='auto'`` for the integrity check: a checkpoint cut
+    short by a kill would make that fail instead of falling back.
 
     Raises:
         ValueError: If checkpoints exist but none is readable.
     """
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            path = f.read().strip()
-        if path and is_complete_checkpoint(path):
-            return path
-        print_log(f'{pointer} points to {path!r}, which is missing or '
-                  'incomplete; looking for the newest complete checkpoint',
-                  logger='current', level=30)
+    path = find_latest_checkpoint(work_dir)
+    if path and is_complete_checkpoint(path):
+        return path
+    if path:
+        print_log(f'{work_dir}/last_checkpoint points to {path!r}, which is '
+                  'missing or incomplete; looking for the newest complete '
+                  'checkpoint', logger='current', level=30)
     found = _checkpoints(work_dir)
     for path in found:
         if is_complete_checkpoint(path):
@@ -247,7 +263,7 @@ def prepare_train_config(config: str,
             holds checkpoints (they get replaced). Defaults to False.
     """
     cfg = load_config(config, cfg_options)
-    object.__setattr__(cfg, '__class__', CachedTextConfig)
+    cfg = CachedTextConfig.from_config(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or \
         _default_work_dir(config)
     if resume == 'auto':
@@ -290,7 +306,7 @@ def prepare_test_config(config: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     cfg = load_config(config, cfg_options)
-    object.__setattr__(cfg, '__class__', CachedTextConfig)
+    cfg = CachedTextConfig.from_config(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or \
         _default_work_dir(config)
     cfg.load_from = checkpoint

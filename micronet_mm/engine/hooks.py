@@ -98,6 +98,9 @@ class AtomicCheckpointHook(CheckpointHook):
 class NonFiniteLossHook(Hook):
     """Stop training at the first NaN/inf loss, naming the iteration.
 
+    Kept instead of mmdet's ``CheckInvalidLossHook``, which asserts on the
+    total loss only, without naming the last good checkpoint.
+
     It runs before the checkpoint hook, so the weights updated with the bad
     loss are never saved: the last checkpoint on disk stays the last good
     one.

@@ -32,18 +32,6 @@ def _free(inputs, outputs) -> int:
     return 0
 
 
-class TensorModeWrapper(nn.Module):
-    """Expose an OpenMMLab model's ``forward(inputs, mode='tensor')`` as a
-    plain ``forward(inputs)`` for tracing and export."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs: torch.Tensor):
-        return self.model(inputs, data_samples=None, mode='tensor')
-
-
 def paper_madds(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> int:
     """MAdds of ``model(*inputs)`` in the paper's convention."""
     analyzer = FlopAnalyzer(model, inputs)
@@ -76,7 +64,7 @@ def complexity(model: nn.Module,
     Args:
         model (nn.Module): Module called as ``model(x)`` with one image
             batch ``x`` of shape (1, in_channels, H, W); wrap OpenMMLab
-            models in :class:`TensorModeWrapper`.
+            models in ``micronet_mm.utils.tensor_mode.TensorModeWrapper``.
         shape (tuple[int, int]): ``(H, W)``.
         in_channels (int): Image channels. Defaults to 3.
 

@@ -11,17 +11,13 @@ from typing import Dict, Mapping, Tuple
 
 import torch
 
+from ..models.backbones.micronet import backbone_shapes
 from ..models.backbones.micronet_arch import ARCH_SETTINGS
 
-# arch -> (official name, classification config)
-RELEASED = OrderedDict([
-    ('4m', ('M0', 'configs/cls/micronet_4m_in1k.py')),
-    ('m0', ('M1', 'configs/cls/micronet_m0_in1k.py')),
-    ('m1', ('M2', 'configs/cls/micronet_m1_in1k.py')),
-    ('m2', ('M3', 'configs/cls/micronet_m2_in1k.py')),
-])
-CLS_CONFIGS = {arch: cfg for arch, (_, cfg) in RELEASED.items()}
-CLS_CONFIGS['m3'] = 'configs/cls/micronet_m3_in1k.py'
+# our arch -> name of the model in the official release
+RELEASED = OrderedDict((arch, spec.official)
+                       for arch, spec in ARCH_SETTINGS.items()
+                       if spec.official)
 
 _BN = ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked')
 _CONV_BN = ('conv.0', 'conv.1')  # official (conv, BN) pairs
@@ -103,20 +99,6 @@ def unwrap_state_dict(checkpoint) -> Dict[str, torch.Tensor]:
     return out
 
 
-_SHAPES_CACHE: Dict[str, Dict[str, Tuple[int, ...]]] = {}
-
-
-def backbone_shapes(arch: str) -> Dict[str, Tuple[int, ...]]:
-    """State-dict shapes of ``MicroNet(arch)`` (cached)."""
-    if arch not in _SHAPES_CACHE:
-        from ..models.backbones import MicroNet
-        _SHAPES_CACHE[arch] = {
-            k: tuple(v.shape)
-            for k, v in MicroNet(arch, init_cfg=None).state_dict().items()
-        }
-    return _SHAPES_CACHE[arch]
-
-
 def _match(state: Mapping[str, torch.Tensor], arch: str):
     """Converted dict if ``state`` is exactly the official ``arch``."""
     key_map = official_key_map(arch)
@@ -152,16 +134,6 @@ def convert_official(checkpoint) -> Tuple[str, Dict[str, torch.Tensor]]:
             return arch, converted
     raise ValueError(
         'the checkpoint matches none of the released MicroNet models '
-        f'({", ".join(f"{n} ({a})" for a, (n, _) in RELEASED.items())}); '
+        f'({", ".join(f"{n} = {a!r}" for a, n in RELEASED.items())}); '
         'is it truncated or from a modified architecture?')
 
-
-def identify_arch(state: Mapping[str, torch.Tensor], prefix: str = ''):
-    """Which arch a micronet_mm state dict (keys after ``prefix``) is, or
-    None."""
-    sub = {k[len(prefix):]: tuple(v.shape) for k, v in state.items()
-           if k.startswith(prefix) and torch.is_tensor(v)}
-    for arch in ARCH_SETTINGS:
-        if sub == backbone_shapes(arch):
-            return arch
-    return None

@@ -5,7 +5,10 @@ import os.path as osp
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
 from tests.helpers.tools import REPO, run_tool
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/cls/*.py')))
@@ -37,6 +40,7 @@ def test_config_builds_and_classifies(config):
     assert logits.shape == (2, 1000)
 
 
+@pytest.mark.slow  # runs tools/analysis/get_flops.py
 @pytest.mark.parametrize('name', sorted(TARGETS))
 def test_get_flops_targets(name):
     target, tolerance, params = TARGETS[name]
@@ -48,6 +52,7 @@ def test_get_flops_targets(name):
         assert result['params'] == params
 
 
+@pytest.mark.slow  # runs tools/analysis/get_flops.py
 def test_get_flops_shape_and_text_output():
     out = run_tool('tools/analysis/get_flops.py',
                    'configs/cls/micronet_m0_in1k.py', '--shape', '112',
@@ -55,6 +60,7 @@ def test_get_flops_shape_and_text_output():
     assert 'input:   112x160' in out and 'stock:' in out
 
 
+@pytest.mark.slow  # runs tools/analysis/get_flops.py
 def test_get_flops_missing_config_message():
     proc = run_tool('tools/analysis/get_flops.py', 'configs/cls/nope.py',
                     check=False)

@@ -6,8 +6,8 @@ import os.path as osp
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config, load_config
 from micronet_mm.engine import prepare_test_config
+from micronet_mm.utils.config import build_model_from_config, load_config
 from tests.helpers.tools import REPO
 
 CONFIGS = {

@@ -316,6 +316,7 @@ def _snapshot(root):
     return {f: open(osp.join(root, f), 'rb').read() for f in _files(root)}
 
 
+@pytest.mark.slow  # generates sets through the CLI
 def test_cli_refuses_to_overwrite_without_force(tmp_path):
     out = str(tmp_path / 'cli')
     args = ['--num-train', '2', '--num-val', '1', '--image-size', '64',

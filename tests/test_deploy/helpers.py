@@ -3,15 +3,7 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-
-def _call(model: nn.Module, x: torch.Tensor):
-    try:
-        from mmengine.model import BaseModel
-    except ImportError:  # pragma: no cover
-        BaseModel = ()
-    if isinstance(model, BaseModel):
-        return model(x, data_samples=None, mode='tensor')
-    return model(x)
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 
 
 def randomize_(model: nn.Module,
@@ -37,7 +29,7 @@ def randomize_(model: nn.Module,
         forward (callable, optional): ``forward(model, x)``; defaults to
             tensor mode for OpenMMLab models, ``model(x)`` otherwise.
     """
-    forward = forward or _call
+    forward = forward or (lambda m, x: TensorModeWrapper(m)(x))
     gen = torch.Generator().manual_seed(seed)
     norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
     with torch.no_grad():
@@ -79,15 +71,3 @@ def randomize_(model: nn.Module,
             m.running_var.add_(0.1 * m.running_var.mean() + 1e-3)
         model.train(was_training)
     return model
-
-
-def max_relative_error(reference, actual) -> float:
-    """``max |a - b| / max |a|`` over a tensor or a tuple of tensors."""
-    if isinstance(reference, torch.Tensor):
-        reference, actual = (reference, ), (actual, )
-    assert len(reference) == len(actual)
-    worst = 0.0
-    for a, b in zip(reference, actual):
-        assert a.shape == b.shape, (a.shape, b.shape)
-        worst = max(worst, ((a - b).abs().max() / a.abs().max()).item())
-    return worst

@@ -9,12 +9,14 @@ import os.path as osp
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config
 from micronet_mm.deploy import fuse
-from micronet_mm.deploy.export import TensorForward, export_onnx
+from micronet_mm.deploy.export import export_onnx
+from micronet_mm.utils.config import build_in_scope, build_model_from_config
+from micronet_mm.utils.numerics import max_relative_error
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 from tests.helpers.tools import REPO
 
-from .helpers import max_relative_error, randomize_
+from .helpers import randomize_
 
 CONFIGS = sorted(
     glob.glob(osp.join(REPO, 'configs', 'cls', '*.py')) +
@@ -36,18 +38,20 @@ def test_classification_configs_are_found():
     assert any(_task(c) == 'cls' for c in CONFIGS)
 
 
+@pytest.mark.slow  # every config
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_fused_config_model_equals_training_form(config):
     model, _ = build_model_from_config(config)
     randomize_(model).eval()
     for backend in ('torch', 'onnxruntime'):
-        fused = TensorForward(fuse(model, backend=backend))
-        reference = TensorForward(model)
+        fused = TensorModeWrapper(fuse(model, backend=backend))
+        reference = TensorModeWrapper(model)
         x = torch.randn(2, 3, *SMALL[_task(config)])
         with torch.no_grad():
             assert max_relative_error(reference(x), fused(x)) < 1e-4
 
 
+@pytest.mark.slow  # every config
 @pytest.mark.parametrize('backend', ['openvino', 'onnxruntime'])
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_onnx_export_matches_pytorch(config, backend, tmp_path):
@@ -93,20 +97,14 @@ POSE_MODEL = dict(
                           ('mmpose', POSE_MODEL, (80, 56))],
                          ids=['seg', 'pose'])
 def test_task_models_from_our_layers(scope, model_cfg, shape, tmp_path):
-    from mmengine.registry import DefaultScope, init_default_scope
-
-    import micronet_mm  # noqa: F401
-    init_default_scope(scope)
-    from mmengine.registry import MODELS
-    with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(model_cfg)
+    model = build_in_scope(model_cfg, scope)
     randomize_(model, shape=shape).eval()
     x = torch.randn(2, 3, *shape)
     for backend in ('torch', 'onnxruntime'):
         fused = fuse(model, backend=backend)
         with torch.no_grad():
-            assert max_relative_error(
-                TensorForward(model)(x), TensorForward(fused)(x)) < 1e-4
+            assert max_relative_error(TensorModeWrapper(model)(x),
+                                      TensorModeWrapper(fused)(x)) < 1e-4
     result = export_onnx(model, str(tmp_path / 'm.onnx'), shape,
                          dynamic=True, check_shapes=[(shape[0] + 16, 64)])
     assert all(c['rel_err'] < 1e-4 for c in result['checks'])

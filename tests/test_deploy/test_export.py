@@ -12,15 +12,17 @@ from micronet_mm.deploy.export import (
 )
 from micronet_mm.deploy.session import InferenceSession
 from micronet_mm.models.backbones import MicroNet
+from micronet_mm.utils.numerics import max_relative_error
+from tests.helpers.marks import sweep
 from tests.helpers.tools import REPO, run_tool
 
-from .helpers import max_relative_error, randomize_
+from .helpers import randomize_
 
 EXPORT = osp.join('tools', 'deploy', 'export_onnx.py')
 CLS = osp.join(REPO, 'configs', 'cls', 'micronet_m0_in1k.py')
 
 
-@pytest.mark.parametrize('arch', ['4m', 'm2'])
+@pytest.mark.parametrize('arch', sweep(['4m', 'm2'], fast=('4m', )))
 @pytest.mark.parametrize('backend', ['onnxruntime', 'torch', 'openvino'])
 def test_backbone_onnx_parity_dynamic_shapes(arch, backend, tmp_path):
     # output stride 16 backbone with two outputs; the torch-backend fuse
@@ -100,6 +102,7 @@ def test_wrong_arch_checkpoint_message(tmp_path):
         load_checkpoint_strict(MicroNet('m0'), str(tmp_path / 'none.pth'))
 
 
+@pytest.mark.slow  # runs tools/deploy/export_onnx.py
 def test_cli_exports_a_config(tmp_path):
     out = tmp_path / 'm0.onnx'
     proc = run_tool(EXPORT, CLS, '--out', str(out), '--shape', '64', '80')
@@ -136,7 +139,7 @@ def test_cli_bad_inputs_leave_no_file(tmp_path):
     message = _cli('configs/cls/nope.py', '--out', str(out))
     assert 'does not exist' in message and 'nope.py' in message
     # a checkpoint of another arch
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     model, _ = build_model_from_config(
         osp.join(REPO, 'configs', 'cls', 'micronet_m1_in1k.py'))
     ckpt = tmp_path / 'm1.pth'
@@ -186,7 +189,7 @@ def test_min_opset_exports(tmp_path, config):
     assert _cli(config, '--out', str(tmp_path / 'x.onnx'), '--shape', '64',
                 '64', '--opset', str(tool_min)) is None
     with pytest.raises(ExportError, match='opset 9: .*') as err:
-        from micronet_mm.apis import build_model_from_config
+        from micronet_mm.utils.config import build_model_from_config
         model, _ = build_model_from_config(config)
         export_onnx(model, str(tmp_path / 'y.onnx'), (64, 64), opset=9)
     assert len(str(err.value)) < 700  # no TorchScript graph dump

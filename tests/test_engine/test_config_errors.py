@@ -6,19 +6,19 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import micronet_mm  # noqa: F401
-from micronet_mm.apis import (
-    ConfigError,
-    build_model_from_config,
-    clear_build_errors,
-    explain_build_error,
-)
+import micronet_mm.seg  # noqa: F401
 from micronet_mm.engine.hooks import (
     CheckpointTaskHook,
     IncompatibleCheckpointError,
     checkpoint_scope,
 )
 from micronet_mm.engine.preflight import check_data_paths, splits_used
+from micronet_mm.utils.config import (
+    ConfigError,
+    build_model_from_config,
+    clear_build_errors,
+    explain_build_error,
+)
 from tests.helpers.tools import REPO
 
 SEG = osp.join(REPO, 'configs/seg/micronet_m0_mraspp_synthetic-cityscapes.py')

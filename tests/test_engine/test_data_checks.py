@@ -7,12 +7,14 @@ import pytest
 import torch
 from PIL import Image
 
-import micronet_mm  # noqa: F401  (registers CheckedLoad)
+import micronet_mm
 from micronet_mm.datasets.transforms import (
     BadImageError,
     CheckedLoad,
     image_file_problem,
 )
+
+micronet_mm.register_task('engine')  # CheckedLoad, built by name
 
 
 def _jpeg(size=64, seed=0) -> bytes:

@@ -23,12 +23,16 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-import micronet_mm  # noqa: F401  (registers the hooks)
+import micronet_mm
 from micronet_mm.engine.config_setup import (
     find_resume_checkpoint,
     install_safety_hooks,
     make_resume_exact,
 )
+
+micronet_mm.register_task('engine')  # the hooks, built by name
+
+pytestmark = pytest.mark.slow  # a dozen short Runner trainings
 
 _IDS = itertools.count()
 
@@ -82,13 +86,6 @@ class Crash(Hook):
                          outputs=None):
         if runner.iter + 1 == self.at:
             raise KeyboardInterrupt('simulated kill')
-
-
-@pytest.fixture(autouse=True)
-def _restore_determinism_flag():
-    yield
-    # randomness.deterministic switches this on process-wide
-    torch.use_deterministic_algorithms(False)
 
 
 def _runner(work_dir, by_epoch, workers, persistent, crash_at=None,

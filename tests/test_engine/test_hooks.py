@@ -9,13 +9,15 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-import micronet_mm  # noqa: F401  (registers the hooks)
+import micronet_mm
 from micronet_mm.engine import RNGStateHook
 from micronet_mm.engine.config_setup import (
     find_resume_checkpoint,
     install_safety_hooks,
     is_complete_checkpoint,
 )
+
+micronet_mm.register_task('engine')  # the hooks, built by name
 
 _RUN_IDS = itertools.count()
 

@@ -9,8 +9,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from micronet_mm.apis import load_config
 from micronet_mm.engine.schedule import compute_schedule, iters_per_epoch
+from micronet_mm.utils.config import load_config
 from tests.helpers.tools import REPO
 
 TOOL = osp.join(REPO, 'tools', 'analysis', 'print_schedule.py')

@@ -28,14 +28,12 @@ def tiny_coco_kpt(tmp_path_factory):
 def m0_checkpoint(tmp_path_factory):
     """An mmengine-style checkpoint of a freshly initialised M0 model
     (BN statistics randomised so that eval mode is not the identity)."""
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
+    from micronet_mm.utils.numerics import randomize_batchnorm
     torch.manual_seed(0)
     model, _ = build_model_from_config(SYNTHETIC_CONFIG)
     model.init_weights()
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
+    randomize_batchnorm(model)
     path = tmp_path_factory.mktemp('pose_ckpt') / 'm0_init.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     return str(path)

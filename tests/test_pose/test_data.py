@@ -169,7 +169,7 @@ def test_real_coco_sample(coco_sample, m0_checkpoint):
     (and 1.0 for the ground truth)."""
     from mmpose.apis import init_model
 
-    from micronet_mm.pose_inference import inference_pose
+    from micronet_mm.apis import inference_pose
     cfg = Config.fromfile(SYNTHETIC_CONFIG)
     ann = osp.join(coco_sample, 'test_coco.json')
     dets = osp.join(coco_sample, 'test_coco_det_AP_H_56.json')

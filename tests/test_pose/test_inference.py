@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmpose.apis import inference_topdown, init_model
 
-from micronet_mm.pose_inference import (
+from micronet_mm.apis import (
     check_bboxes,
     inference_pose,
     init_pose_model,

@@ -8,8 +8,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
 from micronet_mm.utils.flops import complexity
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 from tests.helpers.tools import REPO
 
 COCO_CONFIGS = {
@@ -33,7 +37,7 @@ def test_runtime_protocol_and_codec(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpose'
     assert cfg.custom_imports == dict(
-        imports=['micronet_mm'], allow_failed_imports=False)
+        imports=['micronet_mm.pose'], allow_failed_imports=False)
     # inherits from the project's own bases, no mmpose:: bases
     assert 'mmpose::' not in open(path).read()
     assert cfg.train_dataloader.dataset.type == 'CocoDataset'
@@ -120,16 +124,6 @@ def test_synthetic_config_paths():
         root + 'annotations/person_keypoints_val.json'
 
 
-class _Heatmaps(torch.nn.Module):
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x, None, mode='tensor')
-
-
 @pytest.fixture(scope='module')
 def complexities():
     result = {}
@@ -142,10 +136,12 @@ def complexities():
             feats = model.backbone(torch.zeros(1, 3, 256, 192))
         assert [f.shape[2:] for f in feats] == [(64, 48), (32, 24),
                                                 (16, 12)]
-        result[arch] = complexity(_Heatmaps(model), natural_input_shape(cfg))
+        result[arch] = complexity(TensorModeWrapper(model),
+                                  natural_input_shape(cfg))
     return result
 
 
+@pytest.mark.slow  # MAdds of four models
 def test_madds_targets(complexities):
     madds = {a: c['madds'] / 1e6 for a, c in complexities.items()}
     assert abs(madds['m0'] / 77 - 1) <= 0.05, madds

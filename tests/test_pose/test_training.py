@@ -8,9 +8,11 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmpose.datasets import CocoDataset
 
-from micronet_mm.apis import build_model_from_config
+from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import run_tool
 from tests.test_pose.conftest import SYNTHETIC_CONFIG
+
+pytestmark = pytest.mark.slow  # trains and runs the tools
 
 
 def test_loss_falls_on_a_small_generated_batch(tiny_coco_kpt):

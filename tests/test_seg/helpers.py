@@ -2,10 +2,9 @@
 Cityscapes-format set and a fast variant of the synthetic config."""
 import os.path as osp
 
+from benchmarks.tiny_runs import SEG_CONFIG as SYNTH_CONFIG
 from tests.helpers.tools import REPO
 
-SYNTH_CONFIG = osp.join(REPO, 'configs', 'seg',
-                        'micronet_m0_mraspp_synthetic-cityscapes.py')
 CITYSCAPES_CONFIGS = [
     osp.join(REPO, 'configs', 'seg', f'micronet_{arch}_mraspp_cityscapes.py')
     for arch in ('m0', 'm1', 'm2', 'm3')

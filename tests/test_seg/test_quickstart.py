@@ -5,10 +5,14 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from micronet_mm.datasets.synthetic import cityscapes as sc
 from tests.helpers.tools import REPO
 
 from .helpers import TOOL_ENV
+
+pytestmark = pytest.mark.slow  # runs tools/quickstart.sh twice
 
 
 def _quickstart(env):

@@ -8,8 +8,12 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
-from micronet_mm.utils.flops import TensorModeWrapper, paper_madds
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
+from micronet_mm.utils.flops import paper_madds
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 from tests.helpers.tools import REPO, run_tool
 
 from .helpers import CITYSCAPES_CONFIGS, SYNTH_CONFIG
@@ -38,15 +42,18 @@ def madds():
     return out
 
 
+@pytest.mark.slow  # MAdds of four models at 1024x2048
 @pytest.mark.parametrize('arch', sorted(TARGETS))
 def test_madds_match_the_paper(madds, arch):
     assert abs(madds[arch] / TARGETS[arch] - 1) <= 0.05, madds
 
 
+@pytest.mark.slow  # MAdds of four models at 1024x2048
 def test_m1_lies_between_m0_and_m2(madds):
     assert madds['m0'] < madds['m1'] < madds['m2'] < madds['m3']
 
 
+@pytest.mark.slow  # runs tools/analysis/get_flops.py
 def test_get_flops_tool_on_a_seg_config():
     """The number in docs/en/mraspp_head.md comes from this command."""
     out = run_tool('tools/analysis/get_flops.py', _config('m0'),
@@ -80,7 +87,7 @@ def test_output_stride_16_and_logits_at_stride_8(arch):
 def test_paper_training_setting(arch):
     cfg = Config.fromfile(_config(arch))
     assert cfg.default_scope == 'mmseg'
-    assert cfg.custom_imports == dict(imports=['micronet_mm'],
+    assert cfg.custom_imports == dict(imports=['micronet_mm.seg'],
                                       allow_failed_imports=False)
     # 240 epochs (one pass each) of the 2975 fine train images, lr 0.2 at
     # the reference total batch 16 (4 x 4), scaled with the total batch
@@ -125,7 +132,7 @@ def test_cityscapes_dataset_is_mmseg_cityscapes():
     from mmseg.datasets import CityscapesDataset
     from mmseg.registry import DATASETS
 
-    import micronet_mm  # noqa: F401
+    import micronet_mm.seg  # noqa: F401
     checked = DATASETS.get('CheckedCityscapesDataset')
     assert issubclass(checked, CityscapesDataset)
 
@@ -145,5 +152,5 @@ def test_synthetic_config_is_m0_on_the_generated_set():
         osp.join('data', 'synthetic_cityscapes')
     assert cfg.train_cfg.max_iters <= 2000
     # the dry-run's epoch length is the generator's default train split
-    from micronet_mm.datasets.synthetic_cityscapes import DEFAULT_NUM_TRAIN
+    from micronet_mm.datasets.synthetic.cityscapes import DEFAULT_NUM_TRAIN
     assert cfg.num_train_samples == DEFAULT_NUM_TRAIN

@@ -11,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import micronet_mm  # noqa: F401
+import micronet_mm.seg  # noqa: F401  (registers the seg modules)
 from micronet_mm.datasets.checks import CheckedCityscapesDataset, CheckSegMap
 from tests.helpers.tools import SHARED_DATA
 
@@ -83,7 +83,7 @@ def test_real_format_sample_loads_and_evaluates(tmp_path):
     assert _miou(dataset, lambda gt: gt) == pytest.approx(100.0)
 
     # end to end: the M0 model (random weights) on the frame, our metric
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     model, _ = build_model_from_config(CITYSCAPES_CONFIGS[0])
     ckpt = tmp_path / 'random.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)

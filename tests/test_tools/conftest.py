@@ -2,16 +2,13 @@
 each per session)."""
 import pytest
 
+from benchmarks.tiny_runs import TOOL_ENV, write_config
 from micronet_mm.datasets import (
     generate_synthetic_cityscapes,
     generate_synthetic_coco_keypoints,
 )
 from tests.helpers.tools import run_tool
-from tests.helpers.training import (
-    TOOL_ENV,
-    write_config,
-    write_two_class_folder,
-)
+from tests.helpers.training import write_two_class_folder
 
 
 @pytest.fixture(scope='session')

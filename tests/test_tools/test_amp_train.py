@@ -6,15 +6,13 @@ import math
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config
+from benchmarks.tiny_runs import TOOL_ENV, read_scalars, write_config
 from micronet_mm.models.layers.dynamic_shift_max import DynamicShiftMax
+from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import run_tool
-from tests.helpers.training import (
-    TOOL_ENV,
-    read_scalars,
-    weights,
-    write_config,
-)
+from tests.helpers.training import weights
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 CASES = {
     # task: (config values, checkpoint, input (N, C, H, W))

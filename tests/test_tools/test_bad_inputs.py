@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config
+from benchmarks.tiny_runs import SEG_CONFIG, TOOL_ENV, write_config
+from micronet_mm.utils.config import build_model_from_config
 from tests.helpers.tools import REPO, run_tool
-from tests.helpers.training import SEG_CONFIG, TOOL_ENV, write_config
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 
 def _load_train_tool():
@@ -25,13 +27,6 @@ def _load_train_tool():
 @pytest.fixture(scope='module')
 def train_tool():
     return _load_train_tool()
-
-
-@pytest.fixture(autouse=True)
-def _restore_determinism_flag():
-    yield
-    # the tiny configs ask for deterministic algorithms, process-wide
-    torch.use_deterministic_algorithms(False)
 
 
 def _exit_message(train_tool, *argv):

@@ -7,13 +7,10 @@ import stat
 import pytest
 import torch
 
-from tests.helpers.training import (
-    free_port,
-    log_text,
-    read_scalars,
-    run_script,
-    weights,
-)
+from benchmarks.tiny_runs import read_scalars
+from tests.helpers.training import free_port, log_text, run_script, weights
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 # How far a 2-process run may land from the 1-process reference. The
 # tiny schedules are measured with `benchmarks/dist_equivalence.py

@@ -1,6 +1,10 @@
 """The README's model tables are what tools/analysis/model_table.py
 computes from the configs today (not typed, not stale)."""
+import pytest
+
 from tests.helpers.tools import run_tool
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 
 def test_readme_model_table_is_up_to_date():

@@ -9,20 +9,22 @@ import re
 import shutil
 import time
 
+import pytest
+
+from benchmarks.tiny_runs import TOOL_ENV, read_scalars, train_losses
 from micronet_mm.engine.config_setup import (
     find_resume_checkpoint,
     is_complete_checkpoint,
 )
 from tests.helpers.tools import run_tool
 from tests.helpers.training import (
-    TOOL_ENV,
     assert_same_weights,
     kill,
-    read_scalars,
     start_tool,
-    train_losses,
     wait_for,
 )
+
+pytestmark = pytest.mark.slow  # runs the tools
 
 
 def test_same_seed_same_losses_and_weights(seg_reference, tmp_path):
@@ -66,7 +68,7 @@ def test_sigkill_at_random_moments_always_resumes(seg_reference, tmp_path):
     config, reference = seg_reference
     slow = tmp_path / 'slow.py'
     slow.write_text(f'_base_ = [{config!r}]\ncustom_imports = dict(imports='
-                    "['micronet_mm', 'tests.helpers.slow_disk'], "
+                    "['micronet_mm.seg', 'tests.helpers.slow_disk'], "
                     'allow_failed_imports=False)\n')
     work = tmp_path / 'work'
     log = str(tmp_path / 'train.log')

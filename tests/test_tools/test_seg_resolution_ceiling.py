@@ -10,6 +10,8 @@ from PIL import Image
 
 from tests.helpers.tools import REPO
 
+pytestmark = pytest.mark.slow  # runs the tools
+
 TOOL = osp.join(REPO, 'tools', 'analysis', 'seg_resolution_ceiling.py')
 
 

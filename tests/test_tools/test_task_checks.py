@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from micronet_mm.apis import build_model_from_config, load_config
+from micronet_mm.utils.config import build_model_from_config, load_config
 from tests.helpers.tools import REPO
 
 SEG = osp.join(REPO, 'configs/seg/micronet_m0_mraspp_cityscapes.py')
@@ -224,7 +224,7 @@ def test_model_table_missing_readme_fails_before_counting(monkeypatch,
 
 
 def test_zero_size_box_names_the_option():
-    from micronet_mm.pose_inference import check_bboxes
+    from micronet_mm.apis import check_bboxes
     with pytest.raises(ValueError) as err:
         check_bboxes([[10, 10, 5, 5]], (100, 100), 'xyxy')
     assert '--bbox-format' in str(err.value)

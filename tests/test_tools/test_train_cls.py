@@ -1,7 +1,6 @@
 """tools/train.py + tools/test.py on a tiny generated image-folder dataset:
 training, resume and load_from under torch >= 2.6 (weights_only load)."""
 import os
-import os.path as osp
 import shutil
 import subprocess
 import sys
@@ -9,66 +8,21 @@ import sys
 import pytest
 import torch
 
+from benchmarks.tiny_runs import write_config
 from tests.helpers.tools import REPO, run_tool
-from tests.helpers.training import write_two_class_folder
 
-CONFIG = '''
-_base_ = [{base!r}]
-data_root = {root!r}
-data_preprocessor = dict(num_classes=2)
-model = dict(head=dict(num_classes=2, mid_channels=16, topk=(1, )),
-             data_preprocessor=data_preprocessor)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=64, backend='pillow',
-         interpolation='bilinear'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=72, edge='short', backend='pillow',
-         interpolation='bilinear'),
-    dict(type='CenterCrop', crop_size=64),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root=data_root,
-                 data_prefix='train', pipeline=train_pipeline,
-                 _delete_=True))
-val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(type='CustomDataset', data_root=data_root,
-                 data_prefix='val', pipeline=test_pipeline, _delete_=True))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_evaluator = val_evaluator
-train_cfg = dict(max_epochs={epochs}, val_interval=1)
-param_scheduler = dict(type='ConstantLR', factor=1.0, _delete_=True)
-optim_wrapper = dict(optimizer=dict(lr=0.01))
-default_hooks = dict(logger=dict(interval=1))
-randomness = dict(seed=0)
-auto_scale_lr = dict(base_batch_size=4)
-'''
-
-
-@pytest.fixture(scope='module')
-def image_folder(tmp_path_factory):
-    return write_two_class_folder(tmp_path_factory.mktemp('imgs'), (80, 96))
+pytestmark = pytest.mark.slow  # runs the tools
 
 
 def _config(tmp_path, root, epochs):
-    path = tmp_path / f'cls_{epochs}e.py'
-    path.write_text(CONFIG.format(
-        base=osp.join(REPO, 'configs/cls/micronet_4m_in1k.py'), root=root,
-        epochs=epochs))
-    return str(path)
+    """The tiny classification config, trained for ``epochs`` epochs."""
+    return write_config(tmp_path, 'cls', root, name=f'cls_{epochs}e',
+                        epochs=epochs)
 
 
-def test_train_resume_load_from_and_test(tmp_path, image_folder):
+def test_train_resume_load_from_and_test(tmp_path, cls_data):
     work = tmp_path / 'work'
-    run_tool('tools/train.py', _config(tmp_path, image_folder, 2),
+    run_tool('tools/train.py', _config(tmp_path, cls_data, 2),
              '--work-dir', str(work))
     ckpt2 = work / 'epoch_2.pth'
     assert ckpt2.is_file()
@@ -81,13 +35,13 @@ def test_train_resume_load_from_and_test(tmp_path, image_folder):
 
     # a fresh run must not replace the existing checkpoints
     before = ckpt2.read_bytes()
-    proc = run_tool('tools/train.py', _config(tmp_path, image_folder, 3),
+    proc = run_tool('tools/train.py', _config(tmp_path, cls_data, 3),
                     '--work-dir', str(work), check=False)
     assert proc.returncode != 0 and 'already holds checkpoints' in \
         proc.stderr and '--resume' in proc.stderr
     assert ckpt2.read_bytes() == before
 
-    proc = run_tool('tools/train.py', _config(tmp_path, image_folder, 3),
+    proc = run_tool('tools/train.py', _config(tmp_path, cls_data, 3),
                     '--work-dir', str(work), '--resume')
     assert 'resumed epoch: 2' in proc.stdout + proc.stderr
     after = torch.load(work / 'epoch_3.pth')
@@ -96,19 +50,19 @@ def test_train_resume_load_from_and_test(tmp_path, image_folder):
     assert after['meta']['iter'] == 3 * state['meta']['iter'] // 2
 
     other = tmp_path / 'finetune'
-    run_tool('tools/train.py', _config(tmp_path, image_folder, 1),
+    run_tool('tools/train.py', _config(tmp_path, cls_data, 1),
              '--work-dir', str(other), '--cfg-options',
              f'load_from={ckpt2}')
     assert (other / 'epoch_1.pth').is_file()
 
-    proc = run_tool('tools/test.py', _config(tmp_path, image_folder, 1),
+    proc = run_tool('tools/test.py', _config(tmp_path, cls_data, 1),
                     str(work / 'epoch_3.pth'), '--work-dir',
                     str(tmp_path / 'test'))
     assert 'accuracy/top1' in proc.stdout + proc.stderr
 
 
-def test_missing_checkpoint_and_config_messages(tmp_path, image_folder):
-    proc = run_tool('tools/test.py', _config(tmp_path, image_folder, 1),
+def test_missing_checkpoint_and_config_messages(tmp_path, cls_data):
+    proc = run_tool('tools/test.py', _config(tmp_path, cls_data, 1),
                     str(tmp_path / 'missing.pth'), check=False)
     assert proc.returncode != 0
     assert 'missing.pth' in proc.stderr and 'does not exist' in proc.stderr
@@ -117,13 +71,13 @@ def test_missing_checkpoint_and_config_messages(tmp_path, image_folder):
     assert proc.returncode != 0 and 'does not exist' in proc.stderr
 
 
-def test_mim_train_mmpretrain_runs_our_config(tmp_path, image_folder):
+def test_mim_train_mmpretrain_runs_our_config(tmp_path, cls_data):
     """``mim train mmpretrain CONFIG`` runs mmpretrain's own train.py, which
     loads micronet_mm through the config's custom_imports."""
     mim = shutil.which('mim') or os.path.join(os.path.dirname(
         sys.executable), 'mim')
     proc = subprocess.run(
-        [mim, 'train', 'mmpretrain', _config(tmp_path, image_folder, 1),
+        [mim, 'train', 'mmpretrain', _config(tmp_path, cls_data, 1),
          '--work-dir', str(tmp_path / 'mim')],
         capture_output=True, text=True, timeout=900, cwd=REPO,
         env=dict(os.environ, PYTHONPATH=REPO))

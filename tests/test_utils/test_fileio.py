@@ -72,14 +72,14 @@ def test_project_outputs_keep_umask(tmp_path, umask):
     drawing = tmp_path / 'drawing.png'
     write_rgb_image(str(drawing), np.zeros((8, 8, 3), np.uint8))
     # generated data sets: their summaries and annotation files
-    from micronet_mm.datasets.synthetic_cityscapes import (
+    from micronet_mm.datasets.synthetic.cityscapes import (
         SUMMARY_FILE,
         generate_synthetic_cityscapes,
     )
     seg_root = tmp_path / 'seg'
     generate_synthetic_cityscapes(str(seg_root), num_train=1, num_val=1,
-                                  size=(32, 64))
-    from micronet_mm.datasets.synthetic_coco_keypoints import (
+                                  image_size=(32, 64))
+    from micronet_mm.datasets.synthetic.coco_keypoints import (
         generate_synthetic_coco_keypoints,
     )
     pose_root = tmp_path / 'pose'

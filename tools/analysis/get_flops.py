@@ -14,8 +14,9 @@ import argparse
 import json
 import sys
 
-from micronet_mm.apis import build_model_from_config, check_shape
-from micronet_mm.utils.flops import TensorModeWrapper, complexity
+from micronet_mm.utils.config import build_model_from_config, check_shape
+from micronet_mm.utils.flops import complexity
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 
 
 def parse_args(argv=None):

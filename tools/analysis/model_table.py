@@ -15,9 +15,13 @@ import glob
 import os.path as osp
 import sys
 
-from micronet_mm.apis import build_model_from_config, natural_input_shape
+from micronet_mm.utils.config import (
+    build_model_from_config,
+    natural_input_shape,
+)
 from micronet_mm.utils.fileio import atomic_write_text
-from micronet_mm.utils.flops import TensorModeWrapper, complexity
+from micronet_mm.utils.flops import complexity
+from micronet_mm.utils.tensor_mode import TensorModeWrapper
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 START, END = '<!-- model-table:start -->', '<!-- model-table:end -->'

@@ -15,8 +15,8 @@ import argparse
 import json
 import sys
 
-from micronet_mm.apis import load_config
 from micronet_mm.engine.schedule import compute_schedule
+from micronet_mm.utils.config import load_config
 
 #: Keys of ``--json``.
 JSON_KEYS = ('gpus', 'batch_per_gpu', 'total_batch', 'epochs', 'iters',

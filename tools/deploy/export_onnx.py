@@ -80,17 +80,17 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     # imported here so that --help works without the OpenMMLab stack
-    from micronet_mm.apis import (
-        build_model_from_config,
-        check_checkpoint,
-        check_shape,
-    )
     from micronet_mm.deploy.export import (
         ExportError,
         export_onnx,
         load_checkpoint_strict,
     )
     from micronet_mm.deploy.kernels import KernelsNotBuiltError
+    from micronet_mm.utils.config import (
+        build_model_from_config,
+        check_checkpoint,
+        check_shape,
+    )
     try:
         model, cfg = build_model_from_config(args.config, args.cfg_options)
         if args.checkpoint:

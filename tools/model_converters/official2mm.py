@@ -22,6 +22,10 @@ import torch
 from micronet_mm.utils.fileio import atomic_write
 from micronet_mm.utils.official_weights import RELEASED, convert_official
 
+# arch -> the classification config its converted weights load into
+CLS_CONFIGS = {arch: f'configs/cls/micronet_{arch}_in1k.py'
+               for arch in RELEASED}
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -58,7 +62,7 @@ def load_source(path: str, unsafe: bool):
 
 def verify(config: str, state_dict) -> None:
     """Strict load into the config's model: no missing/unexpected keys."""
-    from micronet_mm.apis import build_model_from_config
+    from micronet_mm.utils.config import build_model_from_config
     model, _ = build_model_from_config(config)
     result = model.load_state_dict(state_dict, strict=False)
     if result.missing_keys or result.unexpected_keys:
@@ -81,7 +85,7 @@ def main(argv=None):
     try:
         arch, state_dict = convert_official(
             load_source(args.src, args.unsafe_load))
-        official, config = RELEASED[arch]
+        official, config = RELEASED[arch], CLS_CONFIGS[arch]
         verify(osp.join(root, config), state_dict)
         write_atomically(
             dict(

@@ -7,7 +7,7 @@ M1/M2/M3 and adds a 4M network (its M0), here called ``'4m'``. M3 (44M) has
 no public specification; ``docs/en/m3_44m_design.md`` derives it. The tables
 themselves are in :mod:`micronet_mm.models.backbones.micronet_arch`.
 """
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -269,10 +269,9 @@ class MicroNet(BaseModule):
                 'convert them first: python tools/model_converters/'
                 'official2mm.py SRC DST')
         if any(k in own and v.shape != own[k] for k, v in theirs.items()):
-            from ...utils.official_weights import CLS_CONFIGS, identify_arch
             arch = identify_arch(theirs)
-            found = (f"arch {arch!r} (e.g. {CLS_CONFIGS.get(arch)}, or the "
-                     f"seg/pose configs of {arch})") if arch else \
+            found = (f"arch {arch!r} (the micronet_{arch}_* configs, or "
+                     f"backbone.arch={arch!r})") if arch else \
                 'an unknown or partial arch'
             raise ValueError(
                 f'checkpoint weights under {prefix or "the root"!r} are '
@@ -288,3 +287,43 @@ class MicroNet(BaseModule):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
+
+
+_SHAPES_CACHE: Dict[str, Dict[str, tuple]] = {}
+
+
+def backbone_shapes(arch: str) -> Dict[str, tuple]:
+    """State-dict key -> tensor shape of ``MicroNet(arch)`` (cached).
+
+    Args:
+        arch (str): A key of :data:`ARCH_SETTINGS`.
+
+    Returns:
+        dict[str, tuple]: Shapes of the backbone's own keys (no prefix).
+    """
+    if arch not in _SHAPES_CACHE:
+        _SHAPES_CACHE[arch] = {
+            k: tuple(v.shape)
+            for k, v in MicroNet(arch, init_cfg=None).state_dict().items()
+        }
+    return _SHAPES_CACHE[arch]
+
+
+def identify_arch(state: Dict[str, torch.Tensor],
+                  prefix: str = '') -> Optional[str]:
+    """Which arch of :data:`ARCH_SETTINGS` a state dict holds.
+
+    Args:
+        state (dict[str, Tensor]): A micronet_mm state dict.
+        prefix (str): Prefix of the backbone keys in ``state``, e.g.
+            ``'backbone.'``. Defaults to ''.
+
+    Returns:
+        str | None: The arch whose keys and shapes match exactly, or None.
+    """
+    sub = {k[len(prefix):]: tuple(v.shape) for k, v in state.items()
+           if k.startswith(prefix) and torch.is_tensor(v)}
+    for arch in ARCH_SETTINGS:
+        if sub == backbone_shapes(arch):
+            return arch
+    return None

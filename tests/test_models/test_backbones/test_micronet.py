@@ -4,6 +4,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from micronet_mm.models.backbones import MicroNet
 from micronet_mm.models.layers import DynamicShiftMax, StaticShiftMax
+from tests.helpers.marks import sweep
 
 # parameters of the released models (backbone + classifier), from the
 # official README, and the classifier part (Linear+BN1d twice)
@@ -35,7 +36,7 @@ EXPECTED_LAYERS = {
 }
 
 
-@pytest.mark.parametrize('arch', sorted(EXPECTED_LAYERS))
+@pytest.mark.parametrize('arch', sweep(sorted(EXPECTED_LAYERS), fast=('m0', )))
 @pytest.mark.parametrize('strides,dilations,max_stride', [
     ((2, 2, 2, 2), (1, 1, 1, 1), 32),
     ((2, 2, 2, 1), (1, 1, 1, 2), 16),

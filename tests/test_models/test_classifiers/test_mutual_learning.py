@@ -1,9 +1,9 @@
 import torch
-from mmengine.registry import DefaultScope
-from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from micronet_mm.models.classifiers.mutual_learning import kl_to_partner
+from micronet_mm.utils.config import build_in_scope
+from tests.helpers.grads import assert_learns
 
 
 def _build(**kwargs):
@@ -14,8 +14,7 @@ def _build(**kwargs):
                   mid_channels=32, dropout_ratio=0.0),
         data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=4),
         **kwargs)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return MODELS.build(cfg)
+    return build_in_scope(cfg, 'mmpretrain')
 
 
 def test_partner_is_full_rank_and_losses_present():
@@ -33,9 +32,8 @@ def test_partner_is_full_rank_and_losses_present():
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
     # gradients reach both networks
-    assert model.backbone.layer1.conv_out.conv.weight.grad is not None
-    assert model.partner_backbone.layer1.conv_out.conv.weight.grad \
-        is not None
+    assert_learns(model.backbone.layer1.conv_out.conv.weight,
+                  model.partner_backbone.layer1.conv_out.conv.weight)
     # test time uses the MicroNet only
     model.eval()
     with torch.no_grad():

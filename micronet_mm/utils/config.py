@@ -1,6 +1,9 @@
-"""Helpers shared by the tools: load a config, build its model, find the
-input size it is meant for."""
+"""Helpers shared by the tools, benchmarks and tests: load a config, build
+a model in its registry scope, find the input size it is meant for, and
+explain a failed build by the config key behind it."""
+import argparse
 import contextlib
+import copy
 import difflib
 import inspect
 import os.path as osp
@@ -10,7 +13,9 @@ from typing import List, Optional, Sequence, Tuple
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope, init_default_scope
 
-SCOPES = ('mmpretrain', 'mmseg', 'mmpose')
+from ..registry import SCOPE_TASKS, register_task
+
+SCOPES = tuple(SCOPE_TASKS)
 
 
 def load_config(path: str,
@@ -113,23 +118,25 @@ def parse_cfg_options(cfg, cfg_options: Sequence[str]) -> dict:
             the config holds a number or a boolean (a typo such as
             ``channels=abc`` would otherwise fail deep inside the build).
     """
-    action = DictAction(option_strings=[], dest='cfg_options')
-    parsed = {}
     for item in cfg_options:
-        key, sep, text = item.partition('=')
+        key, sep, _ = item.partition('=')
         if not sep or not key:
             raise ValueError(
                 f'--cfg-options {item!r}: expected KEY=VALUE, e.g. '
                 'train_cfg.max_iters=100 (no spaces around =)')
-        value = action._parse_iterable(text)
+    # parsed as tools/train.py parses --cfg-options (mmengine's DictAction:
+    # lists, tuples, numbers, None, booleans)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parsed = parser.parse_args(['--cfg-options', *cfg_options]).cfg_options
+    for key, value in parsed.items():
         old = _config_value(cfg, key)
         if isinstance(old, (bool, int, float)) and isinstance(value, str):
             kind = 'True or False' if isinstance(old, bool) else \
                 f'a number ({type(old).__name__})'
-            raise ValueError(f'--cfg-options {key}={text}: expected '
+            raise ValueError(f'--cfg-options {key}={value}: expected '
                              f'{kind} like the config\'s value {old!r}, '
-                             f'got the text {text!r}')
-        parsed[key] = value
+                             f'got the text {value!r}')
     return parsed
 
 
@@ -163,7 +170,7 @@ def check_config_task(cfg: Config, scope: str, config: str,
         IncompatibleCheckpointError: Naming both tasks and what runs
             configs of the config's task.
     """
-    from .utils.checkpoint import (
+    from .checkpoint import (
         RUNNERS_BY_SCOPE,
         IncompatibleCheckpointError,
         task_name,
@@ -232,7 +239,7 @@ def check_checkpoint(path: str, cfg: Config, model=None,
         IncompatibleCheckpointError: It does not fit; the message says
             what to use instead.
     """
-    from .utils.checkpoint import (
+    from .checkpoint import (
         RUNNERS_BY_SCOPE,
         IncompatibleCheckpointError,
         check_state_dict_fits,
@@ -283,6 +290,69 @@ def check_checkpoint(path: str, cfg: Config, model=None,
     return checkpoint
 
 
+def installed_config(package: str, relative: str) -> str:
+    """Path of a config shipped in an installed OpenMMLab package's
+    ``.mim/configs`` folder (where ``mim`` installs them).
+
+    Args:
+        package (str): Import name, e.g. ``'mmseg'``.
+        relative (str): Path under ``configs/``.
+
+    Returns:
+        str: The config's absolute path.
+
+    Raises:
+        ImportError: If the package is not installed.
+        FileNotFoundError: If this version does not ship the config.
+    """
+    import importlib
+    module = importlib.import_module(package)
+    path = osp.join(osp.dirname(module.__file__), '.mim', 'configs',
+                    relative)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{package} config {relative} is not '
+                                f'shipped with this {package} ({path})')
+    return path
+
+
+def check_model_files(config: str, checkpoint: Optional[str] = None):
+    """Raise a clear error when a config or checkpoint file is missing.
+
+    Args:
+        config (str): Config path.
+        checkpoint (str, optional): Checkpoint path; None is allowed.
+
+    Raises:
+        FileNotFoundError: Naming the missing file.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file {config!r} does not exist')
+    if checkpoint is not None and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+
+
+def build_in_scope(model_cfg, scope: str):
+    """Build a model config in the registry scope of an OpenMMLab package.
+
+    micronet_mm's modules of that package's task are registered first, and
+    the package's own modules are imported by mmengine's default scope.
+
+    Args:
+        model_cfg (dict): The model config (``cfg.model``).
+        scope (str): ``'mmpretrain'``, ``'mmseg'`` or ``'mmpose'``.
+
+    Returns:
+        nn.Module: The model as built (training mode, CPU).
+    """
+    if scope not in SCOPE_TASKS:
+        raise ValueError(f'scope must be one of {SCOPES}, got {scope!r}')
+    register_task(SCOPE_TASKS[scope])
+    init_default_scope(scope)
+    from mmengine.registry import MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        return MODELS.build(copy.deepcopy(model_cfg))
+
+
 def build_model_from_config(path: str,
                             cfg_options: Optional[Sequence[str]] = None):
     """Build the model of a config in its own registry scope.
@@ -291,11 +361,8 @@ def build_model_from_config(path: str,
         tuple: ``(model, cfg)``, the model in eval mode on the CPU.
     """
     cfg = load_config(path, cfg_options)
-    init_default_scope(cfg.default_scope)
-    from mmengine.registry import MODELS
-    with DefaultScope.overwrite_default_scope(cfg.default_scope), \
-            clear_build_errors(cfg):
-        model = MODELS.build(cfg.model)
+    with clear_build_errors(cfg):
+        model = build_in_scope(cfg.model, cfg.default_scope)
     if hasattr(model, 'dataset_meta') and cfg.get('dataset_meta'):
         model.dataset_meta = cfg.dataset_meta
     return model.eval(), cfg

@@ -16,55 +16,17 @@ that names it instead of a traceback from deep inside a transform:
   have a positive size and overlap the image; a box partly outside the
   image is fine (the crop is padded with zeros, as in training).
 """
-import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 
-ImageLike = Union[str, np.ndarray]
-
-
-def read_image(img: ImageLike) -> np.ndarray:
-    """Return ``img`` as a contiguous ``(H, W, 3)`` uint8 BGR array.
-
-    Args:
-        img (str | np.ndarray): Image path, or an array of shape (H, W),
-            (H, W, 1), (H, W, 3) (BGR) or (H, W, 4) (BGRA), dtype uint8.
-
-    Returns:
-        np.ndarray: (H, W, 3) uint8 BGR image.
-
-    Raises:
-        FileNotFoundError: If the path does not exist.
-        ValueError: If the file cannot be decoded, or the array has another
-            dtype, rank or channel count.
-    """
-    if isinstance(img, str):
-        if not osp.isfile(img):
-            raise FileNotFoundError(f'image file {img!r} does not exist')
-        # IMREAD_COLOR: grayscale is expanded and alpha dropped on reading
-        array = cv2.imread(img, cv2.IMREAD_COLOR)
-        if array is None:
-            raise ValueError(f'image file {img!r} could not be decoded as '
-                             'an image')
-        return array
-    if not isinstance(img, np.ndarray):
-        raise TypeError(f'image must be a file path or a numpy array, got '
-                        f'{type(img).__name__}')
-    if img.dtype != np.uint8:
-        raise ValueError(f'image array must be uint8 (0-255), got dtype '
-                         f'{img.dtype}')
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.ndim == 3 and img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    if img.ndim == 3 and img.shape[2] == 3:
-        return np.ascontiguousarray(img)
-    raise ValueError(f'image array must have shape (H, W), (H, W, 1), '
-                     f'(H, W, 3) or (H, W, 4); got {img.shape}')
+from ..utils.config import (
+    check_checkpoint,
+    check_config_task,
+    check_model_files,
+    load_config,
+)
+from ..utils.image_io import ImageLike, read_image
 
 
 def check_bboxes(bboxes: Optional[Union[Sequence, np.ndarray]],
@@ -131,7 +93,8 @@ def init_pose_model(config: str,
                     cfg_options: Optional[dict] = None):
     """:func:`mmpose.apis.init_model` with the checks of the training
     tools: the files exist, the config is a pose config and the checkpoint
-    fits it (task, arch, data; see :func:`micronet_mm.apis.check_checkpoint`).
+    fits it (task, arch, data; see
+    :func:`micronet_mm.utils.config.check_checkpoint`).
 
     Args:
         config (str): Config path.
@@ -149,15 +112,13 @@ def init_pose_model(config: str,
         ValueError: The config or checkpoint belongs to another task, arch
             or data set (the message says what to use instead).
     """
+    check_model_files(config, checkpoint)
     from mmpose.apis import init_model
 
-    from .apis import check_checkpoint, check_config_task, load_config
     cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     check_config_task(cfg, 'mmpose', config, 'pose inference')
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     model = init_model(cfg, None, device=device)
     if checkpoint is not None:
         # checked against the built model first: mmpose loads any
