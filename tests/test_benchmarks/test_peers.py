@@ -16,7 +16,7 @@ from benchmarks.peers import (
     TorchvisionLRASPPHead,
     add_ratios,
 )
-from micronet_mm.datasets.synthetic_coco_keypoints import (
+from micronet_mm.datasets.synthetic.coco_keypoints import (
     generate_synthetic_coco_keypoints,
 )
 

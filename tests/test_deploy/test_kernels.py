@@ -17,8 +17,9 @@ from micronet_mm.deploy.kernels import (
 from micronet_mm.deploy.session import InferenceSession, uses_kernels
 from micronet_mm.models.backbones import MicroNet
 from micronet_mm.models.layers import DynamicShiftMax
+from micronet_mm.utils.numerics import max_relative_error
 
-from .helpers import max_relative_error, randomize_
+from .helpers import randomize_
 
 
 def _shift_max_nodes(path):

@@ -6,15 +6,9 @@ import re
 
 import pytest
 
+from benchmarks.tiny_runs import TOOL_ENV, read_scalars, write_config
 from tests.helpers.tools import run_tool
-from tests.helpers.training import (
-    TOOL_ENV,
-    free_port,
-    log_text,
-    read_scalars,
-    run_script,
-    write_config,
-)
+from tests.helpers.training import free_port, log_text, run_script
 
 LINE = re.compile(r'effective schedule: .*')
 

@@ -76,11 +76,11 @@ def _pose_demo(capsys, *args):
 
 
 @pytest.mark.parametrize('config,words', [
-    (POSE, 'is a pose estimation (mmpose) config, but seg_demo needs a '
-     'segmentation (mmseg) config (configs/seg/); run pose estimation '
-     'models with demo/pose_demo.py'),
-    (CLS, 'is a classification (mmpretrain) config, but seg_demo needs a '
-     'segmentation (mmseg) config'),
+    (POSE, 'is a pose estimation (mmpose) config, but segmentation '
+     'inference needs a segmentation (mmseg) config (configs/seg/); run '
+     'pose estimation models with demo/pose_demo.py'),
+    (CLS, 'is a classification (mmpretrain) config, but segmentation '
+     'inference needs a segmentation (mmseg) config'),
 ])
 def test_seg_demo_refuses_other_task_configs(capsys, tmp_path, ckpts, image,
                                              config, words):
