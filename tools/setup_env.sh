@@ -84,7 +84,9 @@ fi
 rm -f "$CONSTRAINTS"
 
 # micronet_mm's compiled kernels (the OpenVINO extension with the one-pass
-# Shift-Max): built once per sources/OpenVINO/CPU into $CACHE/kernels
+# Shift-Max): built once per sources/OpenVINO/CPU into $CACHE/kernels, with
+# the system's cmake or, where there is none, PyPI's
+command -v cmake >/dev/null 2>&1 || "${PIP[@]}" "cmake>=3.16"
 MICRONET_MM_CACHE="$CACHE" "$PY" -m micronet_mm.deploy.kernels build >/dev/null
 
 "$PY" - <<'PY'

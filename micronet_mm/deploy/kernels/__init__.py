@@ -18,6 +18,7 @@ import os.path as osp
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from typing import Optional
 
@@ -120,12 +121,18 @@ def build(verbose: bool = False) -> str:
     if osp.isfile(path):
         return path
     cmake_dir = osp.join(osp.dirname(openvino.__file__), 'cmake')
+    # the environment's own cmake (pip's) when it has one, else the system's
+    local = osp.join(osp.dirname(sys.executable), 'cmake')
+    cmake = local if osp.isfile(local) else shutil.which('cmake')
+    if cmake is None:
+        raise RuntimeError('building micronet_mm kernels needs cmake; '
+                           f'{SETUP_HINT}')
     with tempfile.TemporaryDirectory(prefix='micronet_mm_kernels.') as work:
         output = None if verbose else subprocess.DEVNULL
-        for cmd in (['cmake', '-S', SOURCE_DIR, '-B', work,
+        for cmd in ([cmake, '-S', SOURCE_DIR, '-B', work,
                      f'-DOpenVINO_DIR={cmake_dir}',
                      '-DCMAKE_BUILD_TYPE=Release'],
-                    ['cmake', '--build', work, '-j', str(os.cpu_count() or 1)
+                    [cmake, '--build', work, '-j', str(os.cpu_count() or 1)
                      ]):
             result = subprocess.run(cmd, stdout=output, stderr=subprocess.PIPE,
                                     text=True)
