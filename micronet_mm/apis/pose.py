@@ -20,13 +20,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..utils.config import (
-    check_checkpoint,
-    check_config_task,
-    check_model_files,
-    load_config,
-)
 from ..utils.image_io import ImageLike, read_image
+from .checked import init_checked
 
 
 def check_bboxes(bboxes: Optional[Union[Sequence, np.ndarray]],
@@ -112,22 +107,11 @@ def init_pose_model(config: str,
         ValueError: The config or checkpoint belongs to another task, arch
             or data set (the message says what to use instead).
     """
-    check_model_files(config, checkpoint)
     from mmpose.apis import init_model
-
-    cfg = load_config(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    check_config_task(cfg, 'mmpose', config, 'pose inference')
-    model = init_model(cfg, None, device=device)
-    if checkpoint is not None:
-        # checked against the built model first: mmpose loads any
-        # checkpoint non-strictly
-        ckpt = check_checkpoint(checkpoint, cfg, model, config)
-        model.load_state_dict(ckpt['state_dict'])
-        meta = (ckpt.get('meta') or {}).get('dataset_meta')
-        if meta:
-            model.dataset_meta = meta
+    model, _, meta = init_checked(init_model, 'mmpose', 'pose inference',
+                                  config, checkpoint, device, cfg_options)
+    if meta:
+        model.dataset_meta = meta
     return model
 
 

@@ -7,14 +7,9 @@ error that names it and says what to use instead.
 """
 from typing import Optional
 
-from ..utils.config import (
-    check_checkpoint,
-    check_config_task,
-    check_model_files,
-    config_dataset_meta,
-    load_config,
-)
+from ..utils.config import config_dataset_meta
 from ..utils.image_io import ImageLike, read_image
+from .checked import init_checked
 
 
 def init_seg_model(config: str,
@@ -46,24 +41,13 @@ def init_seg_model(config: str,
         ValueError: The config or checkpoint belongs to another task, arch
             or data set (the message says what to use instead).
     """
-    check_model_files(config, checkpoint)
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import init_model
-
-    cfg = load_config(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    check_config_task(cfg, 'mmseg', config, 'segmentation inference')
-    model = init_model(cfg, None, device=device)
+    model, cfg, meta = init_checked(init_model, 'mmseg',
+                                    'segmentation inference', config,
+                                    checkpoint, device, cfg_options)
     if not device.startswith('cuda'):
         model = revert_sync_batchnorm(model)
-    meta = None
-    if checkpoint is not None:
-        # checked against the built model first: mmseg loads any
-        # checkpoint non-strictly
-        ckpt = check_checkpoint(checkpoint, cfg, model, config)
-        model.load_state_dict(ckpt['state_dict'])
-        meta = (ckpt.get('meta') or {}).get('dataset_meta')
     meta = meta or config_dataset_meta(cfg)
     if meta.get('classes'):
         model.dataset_meta = dict(classes=meta['classes'],

@@ -41,6 +41,11 @@ def test_classification_configs_are_found():
 @pytest.mark.slow  # every config
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_fused_config_model_equals_training_form(config):
+    # the initial weights and inputs come from the global generator: fix it,
+    # so the result does not depend on which tests ran before (an
+    # ill-conditioned draw amplifies float32 rounding past the tolerance,
+    # while float64 agrees to 1e-15)
+    torch.manual_seed(0)
     model, _ = build_model_from_config(config)
     randomize_(model).eval()
     for backend in ('torch', 'onnxruntime'):
@@ -56,6 +61,7 @@ def test_fused_config_model_equals_training_form(config):
 @pytest.mark.parametrize('config', CONFIGS, ids=_id)
 def test_onnx_export_matches_pytorch(config, backend, tmp_path):
     # openvino: the fused Shift-Max kernel; onnxruntime: the portable file
+    torch.manual_seed(0)
     model, _ = build_model_from_config(config)
     randomize_(model).eval()
     out = tmp_path / 'model.onnx'
