@@ -20,7 +20,6 @@ exports return (stride-8 logits; heatmaps or SimCC vectors) so the timed
 work is the same.
 """
 import copy
-import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -29,18 +28,6 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS as SEG_MODELS
 from torch import nn
-
-
-def mim_config(package: str, relative: str) -> Optional[str]:
-    """Path of a config shipped inside an installed OpenMMLab package, or
-    None when the package or the file is absent."""
-    try:
-        module = __import__(package)
-    except ImportError:
-        return None
-    path = osp.join(osp.dirname(module.__file__), '.mim', 'configs',
-                    relative)
-    return path if osp.isfile(path) else None
 
 
 @SEG_MODELS.register_module()
@@ -215,47 +202,32 @@ RTMPOSE_T_CONFIG = 'body_2d_keypoint/rtmpose/coco/' \
     'rtmpose-t_8xb256-420e_coco-256x192.py'
 
 
-def _sync_bn_to_bn(cfg):
-    """SyncBN (distributed training only) -> BN, recursively."""
-    if isinstance(cfg, dict):
-        return {
-            k: ('BN' if k == 'type' and v == 'SyncBN' else _sync_bn_to_bn(v))
-            for k, v in cfg.items()
-        }
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(_sync_bn_to_bn(v) for v in cfg)
-    return cfg
-
-
-def _build_in_scope(scope: str, model_cfg: dict) -> nn.Module:
-    from mmengine.registry import MODELS, DefaultScope, init_default_scope
-    init_default_scope(scope)
-    with DefaultScope.overwrite_default_scope(scope):
-        return MODELS.build(model_cfg)
-
-
 def openmmlab_model(scope: str, relative: str,
                     fallback: Optional[dict] = None
                     ) -> Tuple[nn.Module, str]:
     """Model of a config shipped by mmseg / mmpose, without pretrained
     weights or data preprocessor (the exports take normalised images)."""
     from mmengine.config import Config
-    path = mim_config(scope, relative)
-    if path is not None:
-        model_cfg = Config.fromfile(path).model.to_dict()
+    from mmengine.model import revert_sync_batchnorm
+
+    from micronet_mm.utils.config import build_in_scope, installed_config
+    try:
+        model_cfg = Config.fromfile(installed_config(scope,
+                                                     relative)).model.to_dict()
         source = f'{scope}/.mim/configs/{relative}'
-    elif fallback is not None:
+    except FileNotFoundError:
+        if fallback is None:
+            raise
         model_cfg = copy.deepcopy(fallback)
         source = 'model dict in benchmarks/peers.py (config not shipped)'
-    else:
-        raise FileNotFoundError(f'{scope} does not ship configs/{relative}')
-    model_cfg = _sync_bn_to_bn(model_cfg)
     model_cfg.pop('pretrained', None)
     model_cfg.pop('data_preprocessor', None)
     model_cfg['backbone'].pop('init_cfg', None)
     if scope == 'mmpose':
         model_cfg.setdefault('test_cfg', {})['flip_test'] = False
-    return _build_in_scope(scope, model_cfg).eval(), source
+    # SyncBN is for distributed training only
+    return revert_sync_batchnorm(build_in_scope(model_cfg, scope)).eval(), \
+        source
 
 
 def add_ratios(rows: Dict[str, dict], names: Sequence[str],

@@ -60,7 +60,11 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.machine import cpu_name  # noqa: E402
-from benchmarks.peers import RTMPOSE_T_CONFIG, add_ratios  # noqa: E402
+from benchmarks.peers import (  # noqa: E402
+    MOBILENETV2_POSE_CONFIG,
+    RTMPOSE_T_CONFIG,
+    add_ratios,
+)
 from benchmarks.timing import interleaved  # noqa: E402
 from micronet_mm.utils.fileio import atomic_write_text  # noqa: E402
 
@@ -71,8 +75,6 @@ MICRONET = {
 }
 SYNTHETIC = osp.join(REPO, 'configs', 'pose',
                      'micronet_m0_heatmap_synthetic-coco-256x192.py')
-MOBILENETV2 = ('body_2d_keypoint/topdown_heatmap/coco/'
-               'td-hm_mobilenetv2_8xb64-210e_coco-256x192.py')
 RTMPOSE = 'rtmpose-t'
 PEERS = (RTMPOSE, 'mobilenetv2')  # first peer first
 SHAPE = (256, 192)
@@ -100,7 +102,8 @@ def model_config(name: str, data_root: str):
     data_cfg = Config.fromfile(SYNTHETIC)
     notes = []
     if name == 'mobilenetv2':
-        cfg = Config.fromfile(installed_config('mmpose', MOBILENETV2))
+        cfg = Config.fromfile(
+            installed_config('mmpose', MOBILENETV2_POSE_CONFIG))
         cfg.model.backbone.init_cfg = None
     elif name == RTMPOSE:
         cfg = Config.fromfile(installed_config('mmpose', RTMPOSE_T_CONFIG))
