@@ -221,33 +221,21 @@ class DeployGather(nn.Module):
 
 class _ShiftMaxKernel(torch.autograd.Function):
     """Shift-Max exported as one ``micronet_mm::ShiftMax`` node, which the
-    compiled kernel implements (:mod:`micronet_mm.deploy.kernels`); outside
-    an export it computes the same function with stock operations.
+    compiled kernel implements (:mod:`micronet_mm.deploy.kernels`).
 
-    ``coefs`` are the coefficients as the stock form computes them (used
-    here, dropped from the graph when ``hyper`` params are given: the node
-    then computes them from the map itself).
+    ``out`` is the stock form's result, which tracing needs; the node does
+    not read it, so the stock operations leave the graph (as do ``coefs``'
+    when the ``hyper`` parameters are given: the node then computes the
+    coefficients from the map itself).
     """
 
     @staticmethod
-    def forward(ctx, x, coefs, scale, rows, index, fusions, channels_last,
+    def forward(ctx, out, x, coefs, scale, index, fusions, channels_last,
                 *hyper):
-        # rows: the (J-1) shift index buffers; index: the same as a flat
-        # list of ints, the node's attribute
-        c = x.shape[1]
-        shifts = len(rows) + 1
-        a = coefs.reshape(x.shape[0], fusions, shifts, c, 1, 1)
-        sources = [x] + [x.index_select(1, row) for row in rows]
-        out = None
-        for k in range(fusions):
-            fused = a[:, k, 0] * sources[0]
-            for j in range(1, shifts):
-                fused = fused + a[:, k, j] * sources[j]
-            out = fused if out is None else torch.maximum(out, fused)
-        return out if scale is None else out * scale
+        return out.clone()
 
     @staticmethod
-    def symbolic(g, x, coefs, scale, rows, index, fusions, channels_last,
+    def symbolic(g, out, x, coefs, scale, index, fusions, channels_last,
                  *hyper):
         to_last, to_first = [0, 2, 3, 1], [0, 3, 1, 2]
         if channels_last:
@@ -347,10 +335,11 @@ class DeployShiftMax(nn.Module):
         self.spatial = spatial
         # eager PyTorch always runs the stock form
         self.kernel = kernel
+        # the node's index attribute (flat ints), only for kernel exports
         self.kernel_index = [
             int(i) for s in range(1, self.num_shifts)
             for i in getattr(self, f'shift_index{s}')
-        ]
+        ] if kernel is not None else []
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
         """(N, K*J*C) coefficients, or (1, K*J*C) for the static variant."""
@@ -363,16 +352,6 @@ class DeployShiftMax(nn.Module):
         k, j = self.num_fusions, self.num_shifts
         c = self.channels
         z = self.coefficients(x)
-        if self.kernel is not None and _exporting():
-            rows = [getattr(self, f'shift_index{s}') for s in range(1, j)]
-            scale = None if self.spatial is None else self.spatial(x)
-            # a dynamic Shift-Max hands its hyper-function to the node
-            hyper = (self.fc1.weight, self.fc1.bias, self.fc2.weight,
-                     self.fc2.bias, self.coef_min,
-                     self.coef_max) if self.dynamic else ()
-            return _ShiftMaxKernel.apply(x, z.expand(x.shape[0], -1), scale,
-                                         rows, self.kernel_index, k,
-                                         self.kernel == 'nhwc', *hyper)
         shifted = [x] + [
             x.index_select(1, getattr(self, f'shift_index{s}'))
             for s in range(1, j)
@@ -398,8 +377,17 @@ class DeployShiftMax(nn.Module):
                     out = fused
                 else:
                     torch.maximum(out, fused, out=out)
-        if self.spatial is not None:
-            out = out * self.spatial(x)
+        scale = None if self.spatial is None else self.spatial(x)
+        if scale is not None:
+            out = out * scale
+        if self.kernel is not None and _exporting():
+            # a dynamic Shift-Max hands its hyper-function to the node
+            hyper = (self.fc1.weight, self.fc1.bias, self.fc2.weight,
+                     self.fc2.bias, self.coef_min,
+                     self.coef_max) if self.dynamic else ()
+            return _ShiftMaxKernel.apply(out, x, z.expand(x.shape[0], -1),
+                                         scale, self.kernel_index, k,
+                                         self.kernel == 'nhwc', *hyper)
         return out
 
     def extra_repr(self) -> str:
